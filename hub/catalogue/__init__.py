@@ -1,0 +1,1 @@
+"""The event catalogue: schemas, their versions, validation and compatibility."""

@@ -1,0 +1,77 @@
+"""Creating topics and waiting until their partitions have leaders.
+
+confluent-kafka's AdminClient, not aiokafka's: it also manages ACLs, which the
+secured broker needs (TRAPS.md), so one admin client serves both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from hub.kafka.topology import TopicSpec
+from hub.settings import KafkaSettings
+
+_TOPIC_ALREADY_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
+
+
+@dataclass(frozen=True, slots=True)
+class TopicOutcome:
+    name: str
+    partitions: int
+    created: bool  # False: it existed already
+
+
+class TopicSetupError(RuntimeError):
+    """A topic could not be created or did not get leaders in time."""
+
+
+def admin_client(settings: KafkaSettings) -> AdminClient:
+    return AdminClient(settings.librdkafka_options())
+
+
+def ensure_topics(
+    settings: KafkaSettings, specs: Iterable[TopicSpec], timeout: float = 30.0
+) -> list[TopicOutcome]:
+    """Create the topics that do not exist yet; wait until every partition has a leader."""
+    specs = list(specs)
+    admin = admin_client(settings)
+    futures = admin.create_topics(
+        [NewTopic(s.name, s.partitions, 1, config=dict(s.config)) for s in specs],
+        request_timeout=timeout,
+    )
+    outcomes = []
+    for spec in specs:
+        try:
+            futures[spec.name].result(timeout)
+            created = True
+        except KafkaException as error:
+            if error.args[0].code() != _TOPIC_ALREADY_EXISTS:
+                raise TopicSetupError(f"could not create {spec.name}: {error.args[0].str()}") from error
+            created = False
+        outcomes.append(TopicOutcome(spec.name, spec.partitions, created))
+    wait_for_leaders(admin, [s.name for s in specs], timeout)
+    return outcomes
+
+
+def wait_for_leaders(admin: AdminClient, topics: list[str], timeout: float) -> None:
+    """Right after creation the first sends can fail with NotLeader: wait until leaders are known."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metadata = admin.list_topics(timeout=timeout)
+        missing = [
+            name
+            for name in topics
+            if name not in metadata.topics
+            or metadata.topics[name].error is not None
+            or any(p.leader < 0 for p in metadata.topics[name].partitions.values())
+        ]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise TopicSetupError(f"no partition leaders after {timeout:.0f} s for: {missing}")
+        time.sleep(0.1)

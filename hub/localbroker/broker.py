@@ -1,0 +1,198 @@
+"""A single-node Kafka (KRaft) broker on 127.0.0.1 for development, demos and tests.
+
+`LocalBroker(settings).up()` resolves Kafka's jars once, formats a log
+directory, starts `kafka.Kafka` in the background and returns when the broker
+answers a metadata request. The pid file lets `down` stop exactly the process
+that `up` started, from another shell or another run.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hub.localbroker import config, process
+from hub.localbroker.errors import BrokerError
+from hub.localbroker.java import find_java
+from hub.localbroker.jars import KAFKA_VERSION, is_resolved, resolve_jars
+from hub.localbroker.readiness import answers_metadata
+from hub.settings import LocalBrokerSettings
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Default progress sink: say nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerStatus:
+    running: bool
+    answering: bool
+    bootstrap: str
+    kafka_version: str
+    pid: int | None
+    data_dir: str
+    log_file: str
+    started_at: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class LocalBroker:
+    """Start, stop and inspect the broker described by `settings`."""
+
+    def __init__(self, settings: LocalBrokerSettings) -> None:
+        self.settings = settings
+        self._dir = settings.data_dir
+        self._state_file = self._dir / "broker.json"
+        self._properties = self._dir / "server.properties"
+        self.log_file = self._dir / "logs" / "server.log"
+        self._stdout_file = self._dir / "logs" / "stdout.log"
+
+    # -- inspecting -------------------------------------------------------------------
+
+    def _recorded_pid(self) -> tuple[int | None, str | None]:
+        try:
+            state = json.loads(self._state_file.read_text())
+        except (OSError, ValueError):
+            return None, None
+        return int(state["pid"]), str(state.get("started_at"))
+
+    def _is_ours(self, pid: int) -> bool:
+        """Guards against pid reuse: the process must be kafka.Kafka on our properties."""
+        args = process.command_line(pid)
+        return "kafka.Kafka" in args and str(self._properties) in args
+
+    def running_pid(self) -> int | None:
+        pid, _ = self._recorded_pid()
+        return pid if pid is not None and process.is_alive(pid) and self._is_ours(pid) else None
+
+    def status(self, probe_timeout: float = 2.0) -> BrokerStatus:
+        pid = self.running_pid()
+        _, started_at = self._recorded_pid()
+        answering = pid is not None and answers_metadata(self.settings.bootstrap, probe_timeout)
+        return BrokerStatus(
+            running=pid is not None,
+            answering=answering,
+            bootstrap=self.settings.bootstrap,
+            kafka_version=KAFKA_VERSION,
+            pid=pid,
+            data_dir=str(self._dir),
+            log_file=str(self.log_file),
+            started_at=started_at if pid is not None else None,
+        )
+
+    def log_tail(self, lines: int = 30) -> list[str]:
+        """The last lines the broker wrote (its log, or the JVM's own output)."""
+        for path in (self.log_file, self._stdout_file):
+            with contextlib.suppress(OSError):
+                text = path.read_text(errors="replace").splitlines()
+                if text:
+                    return text[-lines:]
+        return []
+
+    # -- starting ---------------------------------------------------------------------
+
+    def up(self, timeout: float = 90.0, progress: Progress = _quiet) -> tuple[BrokerStatus, bool]:
+        """Start the broker, or reuse the one already running. Returns (status, reused)."""
+        if (pid := self.running_pid()) is not None:
+            self._wait_until_ready(pid, None, timeout)
+            return self.status(), True
+        java = find_java(self.settings.java_home)
+        if not is_resolved(self.settings.cache_dir):
+            progress(f"resolving Kafka {KAFKA_VERSION} jars from Maven Central (once)")
+        jars = resolve_jars(self.settings.cache_dir)
+        for port in (self.settings.port, self.settings.controller_port):
+            if process.port_in_use(port):
+                raise BrokerError(
+                    f"port {port} on 127.0.0.1 is already in use by another process; "
+                    "choose other ports with --port or HUB_BROKER_PORT"
+                )
+        self._write_config()
+        classpath = ["-cp", f"{jars}/*"]
+        if not (self._dir / "kraft" / "meta.properties").exists():
+            progress(f"formatting a KRaft log directory in {self._dir}")
+            self._format(str(java.executable), classpath)
+        progress(f"starting kafka.Kafka on {self.settings.bootstrap}")
+        popen = self._launch(str(java.executable), classpath)
+        self._state_file.write_text(
+            json.dumps({"pid": popen.pid, "started_at": dt.datetime.now(dt.UTC).isoformat()})
+        )
+        self._wait_until_ready(popen.pid, popen, timeout)
+        return self.status(), False
+
+    def _write_config(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._properties.write_text(config.server_properties(self.settings))
+        (self._dir / "log4j2.properties").write_text(config.log4j2_properties(self.log_file))
+
+    def _format(self, java: str, classpath: list[str]) -> None:
+        # A KRaft cluster id is 16 random bytes, base64url without padding.
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        command = [java, *self._jvm_options(heap="128m"), *classpath, "kafka.tools.StorageTool", "format",
+                   "-t", cluster_id, "-c", str(self._properties)]  # fmt: skip
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if run.returncode != 0:
+            tail = (run.stdout + run.stderr).strip().splitlines()[-5:]
+            raise BrokerError("formatting the KRaft log directory failed: " + " | ".join(tail))
+
+    def _jvm_options(self, heap: str | None = None) -> list[str]:
+        heap = heap or self.settings.heap
+        return [
+            f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={self.log_file.parent}",
+            f"-Dlog4j2.configurationFile={self._dir / 'log4j2.properties'}",
+        ]  # fmt: skip
+
+    def _launch(self, java: str, classpath: list[str]) -> subprocess.Popen[bytes]:
+        command = [java, *self._jvm_options(), *classpath, "kafka.Kafka", str(self._properties)]
+        with self._stdout_file.open("ab") as output:
+            # Own session: the broker outlives the shell that ran `hub broker up`.
+            return subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self._dir,
+            )
+
+    def _wait_until_ready(
+        self, pid: int, popen: subprocess.Popen[bytes] | None, timeout: float
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            exited = popen.poll() is not None if popen else not process.is_alive(pid)
+            if exited:
+                raise BrokerError(self._did_not_come_up("exited during start-up"))
+            if process.accepts_connections(self.settings.port) and answers_metadata(
+                self.settings.bootstrap
+            ):
+                return
+            time.sleep(0.2)
+        process.stop(pid, timeout=10)
+        raise BrokerError(self._did_not_come_up(f"did not answer within {timeout:.0f} s"))
+
+    def _did_not_come_up(self, what: str) -> str:
+        tail = "\n  ".join(self.log_tail(15)) or "(the broker wrote no log)"
+        return f"the broker {what}; last lines of {self.log_file}:\n  {tail}"
+
+    # -- stopping ---------------------------------------------------------------------
+
+    def down(self, timeout: float = 30.0) -> int | None:
+        """Stop the broker this data directory's pid file names. Returns its pid, if any."""
+        pid = self.running_pid()
+        if pid is not None:
+            process.stop(pid, timeout)
+        self._state_file.unlink(missing_ok=True)
+        return pid

@@ -1,0 +1,22 @@
+"""Is a Kafka broker answering? A metadata request, not a log line, decides."""
+
+from __future__ import annotations
+
+import logging
+
+from confluent_kafka.admin import AdminClient
+
+# librdkafka reports refused connections on its own logger; a probe expects them.
+_SILENT = logging.getLogger("hub.localbroker.probe")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
+
+
+def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True when the broker at `bootstrap` returns cluster metadata with a broker in it."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": _SILENT})
+    try:
+        metadata = admin.list_topics(timeout=timeout)
+    except Exception:  # KafkaException on timeout; any failure means "not answering"
+        return False
+    return bool(metadata.brokers)

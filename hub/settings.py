@@ -1,0 +1,127 @@
+"""Configuration from the environment, in one place.
+
+Every setting has a default that works on a developer's machine with the local
+broker of `hub broker up`; operators override them with environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_BROKER_PORT = 9092
+
+
+def _cache_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def _state_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalBrokerSettings:
+    """Where and how `hub broker` runs its single-node KRaft broker.
+
+    HUB_BROKER_PORT      client port on 127.0.0.1 (default 9092); the controller
+                         listens on the next port unless HUB_BROKER_CONTROLLER_PORT
+    HUB_BROKER_DIR       data, logs and pid file (default: one folder per port
+                         under ~/.local/state/justice-hub)
+    HUB_CACHE_DIR        the Kafka jars resolved from Maven Central
+                         (default ~/.cache/justice-hub)
+    HUB_BROKER_HEAP      JVM heap (default 256m)
+    JAVA_HOME            the Java 17+ runtime (default: `java` on PATH)
+    """
+
+    port: int
+    controller_port: int
+    data_dir: Path
+    cache_dir: Path
+    heap: str = "256m"
+    java_home: Path | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        port: int | None = None,
+        data_dir: Path | None = None,
+    ) -> LocalBrokerSettings:
+        env = os.environ if env is None else env
+        port = port or int(env.get("HUB_BROKER_PORT", DEFAULT_BROKER_PORT))
+        controller_port = int(env.get("HUB_BROKER_CONTROLLER_PORT", port + 1))
+        default_dir = _state_home(env) / "justice-hub" / f"broker-{port}"
+        java_home = env.get("JAVA_HOME")
+        return cls(
+            port=port,
+            controller_port=controller_port,
+            data_dir=Path(data_dir or env.get("HUB_BROKER_DIR") or default_dir).absolute(),
+            cache_dir=Path(env.get("HUB_CACHE_DIR") or _cache_home(env) / "justice-hub"),
+            heap=env.get("HUB_BROKER_HEAP", "256m"),
+            java_home=Path(java_home) if java_home else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSettings:
+    """How clients reach Kafka.
+
+    HUB_KAFKA_BOOTSTRAP          host:port list (default: the local broker's address)
+    HUB_KAFKA_SECURITY_PROTOCOL  PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL
+    HUB_KAFKA_SASL_MECHANISM     e.g. SCRAM-SHA-512
+    HUB_KAFKA_SASL_USERNAME, HUB_KAFKA_SASL_PASSWORD
+    """
+
+    bootstrap: str
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:
+        env = os.environ if env is None else env
+        bootstrap = env.get("HUB_KAFKA_BOOTSTRAP") or LocalBrokerSettings.from_env(env).bootstrap
+        return cls(
+            bootstrap=bootstrap,
+            security_protocol=env.get("HUB_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+            sasl_mechanism=env.get("HUB_KAFKA_SASL_MECHANISM"),
+            sasl_username=env.get("HUB_KAFKA_SASL_USERNAME"),
+            sasl_password=env.get("HUB_KAFKA_SASL_PASSWORD"),
+        )
+
+    def aiokafka_options(self) -> dict[str, object]:
+        """Connection options for aiokafka clients."""
+        options: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap,
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            options |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return options
+
+    def librdkafka_options(self) -> dict[str, str]:
+        """Connection options for confluent-kafka (librdkafka) clients."""
+        options = {
+            "bootstrap.servers": self.bootstrap,
+            "security.protocol": self.security_protocol.lower(),
+        }
+        if self.sasl_mechanism:
+            options |= {
+                "sasl.mechanism": self.sasl_mechanism,
+                "sasl.username": self.sasl_username or "",
+                "sasl.password": self.sasl_password or "",
+            }
+        return options
