@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import docker  # comes with testcontainers
+from testcontainers.community.kafka import KafkaContainer
+
 from hub.localbroker import LocalBroker
 from hub.localbroker.process import free_port
 from hub.settings import LocalBrokerSettings
@@ -30,8 +33,6 @@ class TestBroker:
 
 def _docker_answers() -> bool:
     try:
-        import docker  # comes with testcontainers
-
         docker.from_env().ping()
     except Exception:  # DockerException when no engine answers, ImportError without the SDK
         return False
@@ -59,8 +60,6 @@ def session_broker(data_dir: Path) -> Iterator[TestBroker]:
     if bootstrap := os.environ.get("HUB_KAFKA_BOOTSTRAP"):
         yield TestBroker(bootstrap, "environment")
     elif _docker_answers():
-        from testcontainers.community.kafka import KafkaContainer
-
         container = (
             KafkaContainer(TESTCONTAINERS_IMAGE)
             .with_kraft()

@@ -34,8 +34,13 @@ def _render_status(out: Console, status: dict[str, Any]) -> None:
     if status["running"] and not status["answering"]:
         state = "[yellow]running, not answering yet[/]"
     out.print(f"Kafka {status['kafka_version']} broker: {state}")
-    for label, key in (("bootstrap", "bootstrap"), ("pid", "pid"), ("since", "started_at"),
-                       ("data dir", "data_dir"), ("log", "log_file")):  # fmt: skip
+    for label, key in (
+        ("bootstrap", "bootstrap"),
+        ("pid", "pid"),
+        ("since", "started_at"),
+        ("data dir", "data_dir"),
+        ("log", "log_file"),
+    ):
         if status.get(key) is not None:
             out.print(f"  {label:<9} {status[key]}")
 
@@ -82,8 +87,12 @@ def down(port: int | None, data_dir: Path | None, purge: bool, as_json: bool) ->
     pid = local.down()
     if purge:
         shutil.rmtree(local.settings.data_dir, ignore_errors=True)
-    result = {"stopped": pid is not None, "pid": pid, "purged": purge,
-              "data_dir": str(local.settings.data_dir)}  # fmt: skip
+    result = {
+        "stopped": pid is not None,
+        "pid": pid,
+        "purged": purge,
+        "data_dir": str(local.settings.data_dir),
+    }
 
     def render(out: Console, data: dict[str, Any]) -> None:
         out.print(f"stopped broker (pid {data['pid']})" if data["stopped"] else "no broker running")

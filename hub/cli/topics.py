@@ -20,8 +20,13 @@ def topics() -> None:
 
 
 @topics.command()
-@click.option("--partitions", type=int, default=DEFAULT_PARTITIONS, show_default=True,
-              help="Partitions per topic: the most hub instances that can share the work.")  # fmt: skip
+@click.option(
+    "--partitions",
+    type=int,
+    default=DEFAULT_PARTITIONS,
+    show_default=True,
+    help="Partitions per topic: the most hub instances that can share the work.",
+)
 @json_option
 def init(partitions: int, as_json: bool) -> None:
     """Create every topic the hub needs (existing ones are left as they are)."""
@@ -35,18 +40,23 @@ def init(partitions: int, as_json: bool) -> None:
     result = {
         "bootstrap": settings.bootstrap,
         "topics": [
-            {"name": o.name, "partitions": o.partitions, "created": o.created,
-             "purpose": purposes[o.name]}
+            {
+                "name": o.name,
+                "partitions": o.partitions,
+                "created": o.created,
+                "purpose": purposes[o.name],
+            }
             for o in outcomes
         ],
-    }  # fmt: skip
+    }
 
     def render(out: Console, data: dict[str, Any]) -> None:
         rows = [
             (t["name"], t["partitions"], "created" if t["created"] else "existed", t["purpose"])
             for t in data["topics"]
         ]
-        out.print(table(f"Topics on {data['bootstrap']}", ["topic", "partitions", "", "purpose"],
-                        rows))  # fmt: skip
+        out.print(
+            table(f"Topics on {data['bootstrap']}", ["topic", "partitions", "", "purpose"], rows)
+        )
 
     emit(result, as_json, render)

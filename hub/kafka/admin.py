@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from hub.kafka.topology import TopicSpec
 from hub.settings import KafkaSettings
@@ -31,7 +32,8 @@ class TopicSetupError(RuntimeError):
 
 
 def admin_client(settings: KafkaSettings) -> AdminClient:
-    return AdminClient(settings.librdkafka_options())
+    config: dict[str, Any] = {**settings.librdkafka_options()}
+    return AdminClient(config)
 
 
 def ensure_topics(
@@ -51,7 +53,9 @@ def ensure_topics(
             created = True
         except KafkaException as error:
             if error.args[0].code() != _TOPIC_ALREADY_EXISTS:
-                raise TopicSetupError(f"could not create {spec.name}: {error.args[0].str()}") from error
+                raise TopicSetupError(
+                    f"could not create {spec.name}: {error.args[0].str()}"
+                ) from error
             created = False
         outcomes.append(TopicOutcome(spec.name, spec.partitions, created))
     wait_for_leaders(admin, [s.name for s in specs], timeout)
@@ -59,7 +63,7 @@ def ensure_topics(
 
 
 def wait_for_leaders(admin: AdminClient, topics: list[str], timeout: float) -> None:
-    """Right after creation the first sends can fail with NotLeader: wait until leaders are known."""
+    """Wait until every partition has a leader (before that, the first sends fail)."""
     deadline = time.monotonic() + timeout
     while True:
         metadata = admin.list_topics(timeout=timeout)

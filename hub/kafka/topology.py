@@ -45,17 +45,20 @@ def topology(partitions: int = DEFAULT_PARTITIONS) -> tuple[TopicSpec, ...]:
         spec
         for agency in AGENCIES
         for spec in (
-            TopicSpec(ingress(agency), partitions, f"written by {agency}, read by the hub",
-                      _KEEP_FOREVER),
-            TopicSpec(egress(agency), partitions, f"written by the hub, read by {agency}",
-                      _KEEP_FOREVER),
+            TopicSpec(
+                ingress(agency), partitions, f"written by {agency}, read by the hub", _KEEP_FOREVER
+            ),
+            TopicSpec(
+                egress(agency), partitions, f"written by the hub, read by {agency}", _KEEP_FOREVER
+            ),
         )
-    ]  # fmt: skip
+    ]
     hub = [
         TopicSpec(DLQ, partitions, "every rejected event, for operations", _KEEP_FOREVER),
-        TopicSpec(AUDIT, 1, "hash-chained audit records (one partition: one chain)",
-                  _KEEP_FOREVER),
+        TopicSpec(
+            AUDIT, partitions, "hash-chained audit records, one chain per partition", _KEEP_FOREVER
+        ),
         TopicSpec(REGISTRY, partitions, "case registry and dedupe state (compacted)", _COMPACTED),
         TopicSpec(ALERTS, partitions, "victim alert states (compacted)", _COMPACTED),
-    ]  # fmt: skip
+    ]
     return (*agencies, *hub)

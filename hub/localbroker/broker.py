@@ -17,12 +17,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from hub.localbroker import config, process
 from hub.localbroker.errors import BrokerError
-from hub.localbroker.java import find_java
 from hub.localbroker.jars import KAFKA_VERSION, is_resolved, resolve_jars
+from hub.localbroker.java import find_java
 from hub.localbroker.readiness import answers_metadata
 from hub.settings import LocalBrokerSettings
 
@@ -46,6 +45,17 @@ class BrokerStatus:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def new_cluster_id() -> str:
+    """16 random bytes, base64url without padding, as Kafka's own Uuid.randomUuid.
+
+    Like Kafka, never one starting with "-": the storage tool would read it as an option.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class LocalBroker:
@@ -137,10 +147,18 @@ class LocalBroker:
         (self._dir / "log4j2.properties").write_text(config.log4j2_properties(self.log_file))
 
     def _format(self, java: str, classpath: list[str]) -> None:
-        # A KRaft cluster id is 16 random bytes, base64url without padding.
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        command = [java, *self._jvm_options(heap="128m"), *classpath, "kafka.tools.StorageTool", "format",
-                   "-t", cluster_id, "-c", str(self._properties)]  # fmt: skip
+        cluster_id = new_cluster_id()
+        command = [
+            java,
+            *self._jvm_options(heap="128m"),
+            *classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(self._properties),
+        ]
         run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if run.returncode != 0:
             tail = (run.stdout + run.stderr).strip().splitlines()[-5:]
@@ -149,10 +167,13 @@ class LocalBroker:
     def _jvm_options(self, heap: str | None = None) -> list[str]:
         heap = heap or self.settings.heap
         return [
-            f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
+            "-XX:+UseSerialGC",
+            "-Djava.awt.headless=true",
             f"-Dkafka.logs.dir={self.log_file.parent}",
             f"-Dlog4j2.configurationFile={self._dir / 'log4j2.properties'}",
-        ]  # fmt: skip
+        ]
 
     def _launch(self, java: str, classpath: list[str]) -> subprocess.Popen[bytes]:
         command = [java, *self._jvm_options(), *classpath, "kafka.Kafka", str(self._properties)]

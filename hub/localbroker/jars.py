@@ -51,10 +51,15 @@ def resolve_jars(cache_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix=f"kafka-{KAFKA_VERSION}-", dir=cache_dir) as work:
         staging = Path(work) / "jars"
         command = [
-            maven, "-B", "-q", "-f", str(POM),
+            maven,
+            "-B",
+            "-q",
+            "-f",
+            str(POM),
             f"{_DEPENDENCY_PLUGIN}:copy-dependencies",
-            "-DincludeScope=runtime", f"-DoutputDirectory={staging}",
-        ]  # fmt: skip
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+        ]
         try:
             run = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:

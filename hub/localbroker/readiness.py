@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
@@ -14,7 +15,8 @@ _SILENT.propagate = False
 
 def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
     """True when the broker at `bootstrap` returns cluster metadata with a broker in it."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": _SILENT})
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": _SILENT}
+    admin = AdminClient(config)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except Exception:  # KafkaException on timeout; any failure means "not answering"

@@ -65,8 +65,11 @@ def test_up_and_down_start_and_stop_exactly_one_broker(tmp_path: Path) -> None:
 
     assert stopped.returncode == 0, stopped.stderr
     assert json.loads(stopped.stdout) == {
-        "stopped": True, "pid": pid, "purged": False, "data_dir": env["HUB_BROKER_DIR"],
-    }  # fmt: skip
+        "stopped": True,
+        "pid": pid,
+        "purged": False,
+        "data_dir": env["HUB_BROKER_DIR"],
+    }
     assert json.loads(run_hub("broker", "status", "--json", env=env).stdout)["running"] is False
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 import yaml
 
+from hub.cli import main
 from tests.conftest import REPOSITORY
 
 # Commands named by DESIGN.md section 8 whose issues are still open: the hub
@@ -28,8 +29,6 @@ def test_compose_runs_kafka_the_hub_the_three_connectors_and_tracing() -> None:
 
 
 def test_every_built_service_runs_a_hub_command_that_exists_or_is_planned() -> None:
-    from hub.cli import main
-
     for name, service in _compose()["services"].items():
         if "build" not in service:
             continue

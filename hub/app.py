@@ -1,0 +1,24 @@
+"""Assembling the hub from its data files: catalogue, validators, routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
+from hub.catalogue.validation import SchemaValidators
+from hub.pipeline.decide import Pipeline, PipelineLimits
+from hub.pipeline.process import PartitionProcessor
+from hub.pipeline.publish import VICTIM_ALERT, Publisher
+from hub.pipeline.route import default_routes_path, load_routes
+
+
+def build_processor(
+    schemas_dir: Path | None = None,
+    routes_path: Path | None = None,
+    limits: PipelineLimits | None = None,
+) -> PartitionProcessor:
+    """The per-partition processor, with every data file loaded and checked."""
+    catalogue = load_catalogue(schemas_dir or default_schemas_dir())
+    routes = load_routes(routes_path or default_routes_path(), catalogue)
+    pipeline = Pipeline(catalogue, SchemaValidators(catalogue), routes, limits or PipelineLimits())
+    return PartitionProcessor(pipeline, Publisher(catalogue.types[VICTIM_ALERT].canonical_version))

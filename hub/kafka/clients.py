@@ -1,0 +1,66 @@
+"""confluent-kafka (librdkafka) clients with the settings the hub relies on.
+
+librdkafka rather than aiokafka for the hub's exactly-once loop: its
+`send_offsets_to_transaction` passes the consumer group metadata (KIP-447), so a
+stale instance is fenced after a rebalance; aiokafka's is not (TRAPS.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+
+from hub.settings import KafkaSettings
+
+# librdkafka logs through this logger instead of writing to stderr itself.
+LOG = logging.getLogger("hub.kafka")
+
+
+def transactional_producer(settings: KafkaSettings, transactional_id: str) -> Producer:
+    producer = Producer(
+        {
+            **settings.librdkafka_options(),
+            "transactional.id": transactional_id,
+            "enable.idempotence": True,
+            "transaction.timeout.ms": 30_000,
+            "linger.ms": 5,
+            # Java's and aiokafka's partitioner: the hub places keys where connectors do.
+            "partitioner": "murmur2_random",
+            "compression.type": "lz4",
+            "logger": LOG,
+        }
+    )
+    return producer
+
+
+def transactional_consumer(settings: KafkaSettings, group_id: str, **extra: Any) -> Consumer:
+    return Consumer(
+        {
+            **settings.librdkafka_options(),
+            "group.id": group_id,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            # Range gives one instance partition p of every ingress topic: one owner per case.
+            "partition.assignment.strategy": "range",
+            "logger": LOG,
+            **extra,
+        }
+    )
+
+
+def reader(settings: KafkaSettings, **extra: Any) -> Consumer:
+    """A consumer outside any group, for reading partitions from a position (restore, replay)."""
+    return Consumer(
+        {
+            **settings.librdkafka_options(),
+            "group.id": "hub-reader",  # required by librdkafka; nothing is committed
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+            "logger": LOG,
+            **extra,
+        }
+    )

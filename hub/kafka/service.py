@@ -1,0 +1,194 @@
+"""The hub's exactly-once loop: consume a batch, decide, write it all in one transaction.
+
+For each batch from the `ingress.*` topics: the egress, DLQ, audit and registry
+records and the consumer offsets are committed in one Kafka transaction, so a
+`read_committed` reader sees every delivery exactly once, and a crash at any
+point replays the batch from the last commit. On an abortable error the batch
+is aborted, the consumer rewound to its committed offsets and the state
+rebuilt; a fenced (stale) instance stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+
+from hub.kafka.clients import transactional_consumer, transactional_producer
+from hub.kafka.restore import restore_partition
+from hub.kafka.topology import AGENCIES, ingress
+from hub.pipeline.process import PartitionProcessor
+from hub.pipeline.records import Headers, IngressRecord, OutgoingRecord
+from hub.pipeline.state import PartitionState
+from hub.settings import KafkaSettings
+
+LOG = logging.getLogger("hub.service")
+GROUP_ID = "justice-hub"
+INGRESS_TOPICS = [ingress(agency) for agency in AGENCIES]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _ingress_record(message: Message) -> IngressRecord:
+    return IngressRecord(
+        message.topic() or "",
+        message.partition() or 0,
+        message.offset() or 0,
+        message.key(),
+        message.value(),
+        _headers(message),
+        message.timestamp()[1],
+    )
+
+
+def _headers(message: Message) -> Headers:
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return tuple(
+        (name, value.encode() if isinstance(value, str) else value) for name, value in pairs
+    )
+
+
+def _next_offsets(messages: Iterable[Message]) -> list[TopicPartition]:
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        last[message.topic() or "", message.partition() or 0] = message.offset() or 0
+    return [TopicPartition(topic, part, offset + 1) for (topic, part), offset in last.items()]
+
+
+class HubService:
+    """One hub instance: a member of the consumer group with its own transactional id."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        processor: PartitionProcessor,
+        instance_id: str,
+        *,
+        batch_size: int = 1000,
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.settings = settings
+        self.processor = processor
+        self.instance_id = instance_id
+        self.batch_size = batch_size
+        self.clock = clock
+        self.states: dict[int, PartitionState] = {}
+        self.counts: Counter[str] = Counter()
+        self.ready = threading.Event()
+        self._consumer: Consumer | None = None
+
+    # -- rebalance ----------------------------------------------------------------------
+
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.ready.clear()
+        for number in sorted({tp.partition for tp in partitions}):
+            if number not in self.states:
+                self.states[number] = restore_partition(self.settings, number)
+        LOG.info("assigned partitions %s", sorted(self.states))
+        self.ready.set()
+
+    def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.ready.clear()
+        self.states.clear()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Process until `stop` is set; the batch in flight is finished and committed."""
+        producer = transactional_producer(self.settings, f"{GROUP_ID}-{self.instance_id}")
+        producer.init_transactions(60)
+        # Static membership: a restarted instance takes its partitions back at once
+        # instead of waiting for the group to time the old member out.
+        consumer = transactional_consumer(
+            self.settings,
+            GROUP_ID,
+            **{"group.instance.id": self.instance_id, "session.timeout.ms": 15_000},
+        )
+        self._consumer = consumer
+        consumer.subscribe(
+            INGRESS_TOPICS,
+            on_assign=self._assigned,
+            on_revoke=self._revoked,
+            on_lost=self._revoked,
+        )
+        try:
+            while not stop.is_set():
+                self._one_batch(consumer, producer)
+        finally:
+            self.ready.clear()
+            consumer.close()
+            producer.flush(10)
+
+    def _one_batch(self, consumer: Consumer, producer: Producer) -> None:
+        messages = consumer.consume(num_messages=self.batch_size, timeout=0.05)
+        records = []
+        for message in messages:
+            if (error := message.error()) is None:
+                records.append(message)
+            else:
+                LOG.warning("consume error: %s", error.str())
+        now = self.clock()
+        expiring = [s for s in self.states.values() if s.expired(now)]
+        if not records and not expiring:
+            return
+        producer.begin_transaction()
+        try:
+            for message in records:
+                record = _ingress_record(message)
+                self._write(
+                    producer, self.processor.handle(record, self.states[record.partition], now)
+                )
+            for state in expiring:
+                self._write(producer, self.processor.expire(state, now))
+            if records:
+                producer.send_offsets_to_transaction(
+                    _next_offsets(records), consumer.consumer_group_metadata(), 30
+                )
+            producer.commit_transaction(60)
+        except KafkaException as error:
+            self._recover(error, consumer, producer)
+            return
+        self.counts["in"] += len(records)
+
+    def _write(self, producer: Producer, records: list[OutgoingRecord]) -> None:
+        for record in records:
+            # -1: let the partitioner place it by key; the hub's state topics name p.
+            partition = -1 if record.partition is None else record.partition
+            while True:
+                try:
+                    producer.produce(
+                        record.topic, record.value, record.key, partition,
+                        headers=list(record.headers),
+                    )  # fmt: skip
+                    break
+                except BufferError:  # the local queue is full: let librdkafka send some
+                    producer.poll(0.05)
+
+    def _recover(self, error: KafkaException, consumer: Consumer, producer: Producer) -> None:
+        kafka_error = error.args[0]
+        if not kafka_error.txn_requires_abort():
+            raise error  # fatal, e.g. fenced by a newer instance: stop rather than duplicate
+        LOG.warning("transaction aborted (%s); rewinding to the last commit", kafka_error.str())
+        producer.abort_transaction(60)
+        self._rewind(consumer)
+
+    def _rewind(self, consumer: Consumer) -> None:
+        assignment = consumer.assignment()
+        for tp in consumer.committed(assignment, timeout=30):
+            tp.offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
+            consumer.seek(tp)
+        self.states = {n: restore_partition(self.settings, n) for n in list(self.states)}

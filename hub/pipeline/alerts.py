@@ -1,0 +1,95 @@
+"""Victim alerts: one `victim.alert` to police per victim who asked to be told.
+
+Which events alert whom is data (the `victim_alerts` section of the routes
+file); who asked is registry data (`victim.notification-requested`, owned by
+police). A victim who did not ask, or withdrew, gets nothing. The alert id is
+derived from the triggering event and the victim, so re-processing after a
+crash or a re-drive produces the same alert, which recipients deduplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from hub.envelope import Envelope
+from hub.pipeline.outcomes import VictimAlert
+from hub.pipeline.registry import CaseFacts
+from hub.pipeline.route import AlertTrigger
+
+_ALERT_NAMESPACE = uuid.UUID("5d0f3c2e-8a51-4f0e-9f3a-6c1b7d2e9a40")
+
+
+def alert_id(envelope: Envelope, victim_id: str) -> str:
+    return str(uuid.uuid5(_ALERT_NAMESPACE, f"{envelope.source}|{envelope.id}|{victim_id}"))
+
+
+def _instant(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="seconds")
+
+
+def _condition_holds(trigger: AlertTrigger, data: Mapping[str, Any]) -> bool:
+    if trigger.when is None:
+        return True
+    value: Any = data
+    for part in trigger.when.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value is True
+
+
+def _window(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The period an alert is about: a leave's window or an interruption's from/until."""
+    if isinstance(window := data.get("window"), Mapping):
+        return dict(window)
+    if "from" in data:
+        return {key: data[key] for key in ("from", "until") if key in data}
+    return None
+
+
+def victim_alerts(
+    trigger: AlertTrigger,
+    envelope: Envelope,
+    data: Mapping[str, Any],
+    facts: CaseFacts,
+    now_ms: int,
+) -> tuple[VictimAlert, ...]:
+    """The alerts `trigger` raises for the victims of `facts` who asked for its category."""
+    if not _condition_holds(trigger, data):
+        return ()
+    notify_by = _instant(now_ms + int(trigger.notify_within.total_seconds() * 1000))
+    alerts = []
+    for victim_id, consent in sorted(facts.consents.items()):
+        if trigger.consent not in consent["events"]:
+            continue
+        representative = consent.get("representative")
+        alert: dict[str, Any] = {
+            "caseId": facts.case_id,
+            "alertId": alert_id(envelope, victim_id),
+            "victimId": victim_id,
+            "trigger": {
+                "eventType": envelope.type,
+                "eventId": envelope.id,
+                "occurredAt": envelope.time,
+            },
+            "kind": trigger.kind,
+            "urgency": trigger.urgency,
+            "notifyBy": notify_by,
+            "channel": consent["channel"],
+            "contact": (representative or consent)["contact"],
+            "sequence": 1,
+        }
+        if representative:
+            alert["representative"] = {
+                "name": representative["name"],
+                "role": representative["role"],
+            }
+        if "language" in consent:
+            alert["language"] = consent["language"]
+        if (window := _window(data)) is not None:
+            alert["window"] = window
+        if "prisonUnit" in data:
+            alert["prisonUnit"] = data["prisonUnit"]
+        alerts.append(VictimAlert(alert["alertId"], alert))
+    return tuple(alerts)

@@ -1,0 +1,217 @@
+"""The per-event path: every step of DESIGN.md section 6 in order, as one function.
+
+`Pipeline.decide` looks at one ingress record and the state of its partition
+and returns what should happen (an `Outcome`); it changes only the in-memory
+state it was handed. The Kafka edge turns outcomes into records and commits
+them with the consumer offsets in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hub.catalogue.catalogue import Catalogue
+from hub.catalogue.upcast import to_canonical
+from hub.catalogue.upcasters import UpcastError
+from hub.catalogue.validation import (
+    SchemaValidators,
+    UnknownEventTypeError,
+    UnsupportedVersionError,
+)
+from hub.envelope import Envelope, EnvelopeError, from_headers
+from hub.pipeline.alerts import victim_alerts
+from hub.pipeline.decode import DEFAULT_MAX_EVENT_BYTES, decode_value
+from hub.pipeline.outcomes import (
+    Accepted,
+    Delivery,
+    Duplicate,
+    Outcome,
+    Parked,
+    Rejected,
+    Rejection,
+    VictimAlert,
+)
+from hub.pipeline.ownership import ownership_problem
+from hub.pipeline.project import project_for_recipient
+from hub.pipeline.reasons import RejectReason
+from hub.pipeline.records import IngressRecord
+from hub.pipeline.registry import (
+    CASE_REGISTERED,
+    NOTIFICATION_REQUESTED,
+    NOTIFICATION_WITHDRAWN,
+    CaseFacts,
+)
+from hub.pipeline.route import Routes
+from hub.pipeline.state import PartitionState
+
+DEFAULT_PARK_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineLimits:
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    park_timeout_ms: int = DEFAULT_PARK_TIMEOUT_MS
+
+
+class Pipeline:
+    """The hub's decisions for one event; configuration only, state is passed in."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        validators: SchemaValidators,
+        routes: Routes,
+        limits: PipelineLimits = PipelineLimits(),
+    ) -> None:
+        self.catalogue = catalogue
+        self.validators = validators
+        self.routes = routes
+        self.limits = limits
+
+    def decide(self, record: IngressRecord, state: PartitionState, now_ms: int) -> Outcome:
+        if record.value is not None and len(record.value) > self.limits.max_event_bytes:
+            size = f"{len(record.value)} bytes; the limit is {self.limits.max_event_bytes}"
+            return Rejected(Rejection(RejectReason.OVERSIZE, f"the value is {size}"))
+        try:
+            envelope = from_headers(record.headers)
+        except EnvelopeError as error:
+            return Rejected(Rejection(RejectReason.ENVELOPE_INVALID, str(error), error.attribute))
+        if record.key != envelope.subject.encode():
+            return self._reject(
+                envelope,
+                RejectReason.ENVELOPE_INVALID,
+                "the record key must be the case id (ce_subject)",
+            )
+        data = decode_value(record.value, self.limits.max_event_bytes)
+        if isinstance(data, Rejection):
+            return Rejected(data, envelope, envelope.subject)
+        if state.is_duplicate(envelope):
+            return Duplicate(envelope)
+        return self._checked(record, envelope, data, state, now_ms)
+
+    def envelope_of(self, record: IngressRecord) -> Envelope | None:
+        """The envelope of a record already accepted once (a parked one), if readable."""
+        try:
+            return from_headers(record.headers)
+        except EnvelopeError:
+            return None
+
+    def _reject(
+        self, envelope: Envelope, reason: RejectReason, message: str, path: str | None = None
+    ) -> Rejected:
+        return Rejected(Rejection(reason, message, path), envelope, envelope.subject)
+
+    def _checked(
+        self,
+        record: IngressRecord,
+        envelope: Envelope,
+        data: dict[str, Any],
+        state: PartitionState,
+        now_ms: int,
+    ) -> Outcome:
+        rejection = self._admission_problem(record.topic, envelope, data)
+        if rejection is not None:
+            return Rejected(rejection, envelope, envelope.subject)
+        try:
+            canonical, data = to_canonical(
+                self.catalogue, envelope.event_type, envelope.schema_version, data
+            )
+        except UpcastError as error:
+            return self._reject(envelope, RejectReason.SCHEMA_INVALID, str(error))
+        return self._registered(replace_version(envelope, canonical), data, state, now_ms)
+
+    def _admission_problem(
+        self, topic: str, envelope: Envelope, data: dict[str, Any]
+    ) -> Rejection | None:
+        """Type known, source entitled, version supported, data valid: or why not."""
+        event_type, version = envelope.event_type, envelope.schema_version
+        known = self.catalogue.types.get(event_type)
+        if known is None:
+            message = f"no event type {event_type} in the catalogue"
+            return Rejection(RejectReason.UNKNOWN_TYPE, message)
+        if problem := ownership_problem(topic, envelope, known.producers):
+            return Rejection(RejectReason.UNAUTHORIZED_SOURCE, problem)
+        try:
+            violation = self.validators.violation(event_type, version, data)
+        except (UnknownEventTypeError, UnsupportedVersionError):
+            versions = ", ".join(f"v{v}" for v in sorted(known.versions))
+            message = f"{event_type} v{version} is not supported (supported: {versions})"
+            return Rejection(RejectReason.UNSUPPORTED_VERSION, message)
+        if violation is not None:
+            message = f"{event_type} v{version}: {violation.message}"
+            return Rejection(RejectReason.SCHEMA_INVALID, message, violation.path)
+        if data["caseId"] != envelope.subject:
+            message = "ce_subject must equal the data's caseId"
+            return Rejection(RejectReason.ENVELOPE_INVALID, message, "/caseId")
+        return None
+
+    def _registered(
+        self,
+        envelope: Envelope,
+        data: dict[str, Any],
+        state: PartitionState,
+        now_ms: int,
+    ) -> Outcome:
+        facts = state.registry.get(envelope.subject)
+        missing = missing_reference(envelope.event_type, data, facts)
+        if missing is not None:
+            if facts is None:
+                return Parked(envelope, missing, now_ms + self.limits.park_timeout_ms)
+            return self._reject(envelope, RejectReason.REFERENCE_NOT_FOUND, missing)
+        changed = state.registry.apply(envelope.event_type, data)
+        facts = changed or facts
+        deliveries = tuple(
+            Delivery(
+                recipient.agency,
+                project_for_recipient(
+                    enriched(data, recipient.enrich, facts), recipient.projection
+                ),
+            )
+            for recipient in self.routes.route_for(envelope.event_type).recipients
+        )
+        alerts = self._alerts(envelope, data, facts, now_ms)
+        return Accepted(envelope, envelope.schema_version, deliveries, alerts, changed)
+
+    def _alerts(
+        self, envelope: Envelope, data: dict[str, Any], facts: CaseFacts | None, now_ms: int
+    ) -> tuple[VictimAlert, ...]:
+        if facts is None:
+            return ()
+        return tuple(
+            alert
+            for trigger in self.routes.alerts_for(envelope.event_type)
+            for alert in victim_alerts(trigger, envelope, data, facts, now_ms)
+        )
+
+
+def replace_version(envelope: Envelope, version: int) -> Envelope:
+    """The envelope naming the canonical version the data now has."""
+    if version == envelope.schema_version:
+        return envelope
+    return replace(envelope, dataschema=f"urn:no:justice:schema:{envelope.event_type}:{version}")
+
+
+def missing_reference(
+    event_type: str, data: Mapping[str, Any], facts: CaseFacts | None
+) -> str | None:
+    """What the event refers to that the registry does not know, if anything."""
+    if event_type == CASE_REGISTERED:
+        return None
+    if facts is None:
+        return f"case {data['caseId']} has not been registered by police"
+    about_a_victim = event_type in (NOTIFICATION_REQUESTED, NOTIFICATION_WITHDRAWN)
+    if about_a_victim and data["victimId"] not in facts.victims:
+        return f"victim {data['victimId']} is not registered on case {data['caseId']}"
+    return None
+
+
+def enriched(
+    data: dict[str, Any], enrich: Mapping[str, str], facts: CaseFacts | None
+) -> dict[str, Any]:
+    """The data with registered facts added (`convictedPerson` from the suspect, ...)."""
+    if not enrich or facts is None:
+        return data
+    registered = {"suspect": facts.suspect}
+    return {**data, **{target: registered[fact] for target, fact in enrich.items()}}

@@ -1,0 +1,111 @@
+"""Last step: what each outcome writes, as records for one Kafka transaction.
+
+Accepted: a projected record per recipient on its `egress.*` topic (same
+`ce_source` and `ce_id` as the original, the canonical `ce_dataschema`), the
+victim alerts to police, the registry changes and an audit record. Rejected:
+a `hub.dlq` record and an audit record. Duplicate: an audit record only.
+Parked: the parked event in the registry and an audit record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from hub.envelope import Envelope, new_envelope, to_headers
+from hub.kafka.topology import egress
+from hub.pipeline.audit import digest
+from hub.pipeline.dlq import dead_letter
+from hub.pipeline.outcomes import Accepted, Duplicate, Outcome, Parked, Rejected
+from hub.pipeline.records import IngressRecord, OutgoingRecord
+from hub.pipeline.state import ParkedEvent, PartitionState
+
+HUB_SOURCE = "urn:no:justice:hub"
+VICTIM_ALERT = "victim.alert"
+ALERT_RECIPIENT = "police"
+
+
+def _event_fields(envelope: Envelope | None, record: IngressRecord) -> dict[str, Any]:
+    return {
+        "eventId": envelope.id if envelope else None,
+        "source": envelope.source if envelope else None,
+        "type": envelope.type if envelope else None,
+        "caseId": envelope.subject if envelope else None,
+        "ingress": record.position,
+        "digest": digest(record.value),
+    }
+
+
+class Publisher:
+    """Turns outcomes into records; knows the canonical version of the alerts it makes."""
+
+    def __init__(self, alert_version: int) -> None:
+        self.alert_version = alert_version
+
+    def records_for(
+        self, outcome: Outcome, record: IngressRecord, state: PartitionState, now_ms: int
+    ) -> list[OutgoingRecord]:
+        fields = _event_fields(getattr(outcome, "envelope", None), record)
+        match outcome:
+            case Accepted():
+                return self._accepted(outcome, fields, state, now_ms)
+            case Rejected(rejection=rejection, envelope=envelope, case_id=case_id):
+                reject_fields = {**fields, "reason": rejection.reason.value}
+                return [
+                    dead_letter(record, rejection, envelope, case_id, now_ms),
+                    state.audit.append("REJECT", reject_fields, now_ms),
+                ]
+            case Duplicate():
+                return [state.audit.append("DEDUPE", fields, now_ms)]
+            case Parked(envelope=envelope, missing=missing, deadline_ms=deadline):
+                parked = ParkedEvent(record, envelope.subject, missing, deadline)
+                return [
+                    state.mark_seen(envelope, now_ms),
+                    state.park(envelope, parked),
+                    state.audit.append("PARK", fields, now_ms),
+                ]
+        raise TypeError(f"unknown outcome {outcome!r}")
+
+    def _accepted(
+        self, outcome: Accepted, fields: dict[str, Any], state: PartitionState, now_ms: int
+    ) -> list[OutgoingRecord]:
+        envelope = outcome.envelope
+        key = envelope.subject.encode()
+        headers = tuple(to_headers(envelope))
+        out = [state.mark_seen(envelope, now_ms)]
+        if outcome.registry_change is not None:
+            out.append(state.record_case(outcome.registry_change))
+        deliveries = []
+        for delivery in outcome.deliveries:
+            topic = egress(delivery.agency)
+            out.append(OutgoingRecord(topic, key, orjson.dumps(delivery.data), headers))
+            deliveries.append(
+                {"recipient": delivery.agency, "topic": topic, "eventId": envelope.id}
+            )
+        for alert in outcome.alerts:
+            alert_envelope = new_envelope(
+                VICTIM_ALERT,
+                self.alert_version,
+                HUB_SOURCE,
+                envelope.subject,
+                event_id=alert.alert_id,
+                traceparent=envelope.traceparent,
+            )
+            out.append(
+                OutgoingRecord(
+                    egress(ALERT_RECIPIENT),
+                    key,
+                    orjson.dumps(alert.data),
+                    tuple(to_headers(alert_envelope)),
+                )
+            )
+            deliveries.append(
+                {
+                    "recipient": ALERT_RECIPIENT,
+                    "topic": egress(ALERT_RECIPIENT),
+                    "eventId": alert.alert_id,
+                }
+            )
+        out.append(state.audit.append("ACCEPT", {**fields, "deliveries": deliveries}, now_ms))
+        return out

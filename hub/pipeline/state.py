@@ -1,0 +1,139 @@
+"""What the hub remembers per ingress partition, and how it is written to `hub.registry`.
+
+Partition number p of every ingress topic carries the same cases (same key,
+same partition count), so one state per partition number holds their
+registry, the events already seen (dedupe), the parked events and the head of
+the audit chain. Every change is also an `OutgoingRecord` to partition p of the
+compacted `hub.registry`, written in the same transaction as the deliveries.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import orjson
+
+from hub.envelope import Envelope
+from hub.kafka.topology import REGISTRY
+from hub.pipeline.audit import AuditChain
+from hub.pipeline.records import IngressRecord, OutgoingRecord
+from hub.pipeline.registry import CASE_KEY_PREFIX, CaseFacts, CaseRegistry, case_key
+
+SEEN_PREFIX = "seen/"
+PARKED_PREFIX = "parked/"
+
+
+def event_key(source: str, event_id: str) -> str:
+    """An event's identity (CloudEvents source + id): a resend with the same pair is a duplicate."""
+    return f"{source}/{event_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedEvent:
+    record: IngressRecord
+    case_id: str
+    missing: str
+    deadline_ms: int
+
+    def to_json(self) -> bytes:
+        r = self.record
+        return orjson.dumps(
+            {
+                "topic": r.topic,
+                "partition": r.partition,
+                "offset": r.offset,
+                "timestampMs": r.timestamp_ms,
+                "key": _b64(r.key),
+                "value": _b64(r.value),
+                "headers": [[name, _b64(value)] for name, value in r.headers],
+                "caseId": self.case_id,
+                "missing": self.missing,
+                "deadlineMs": self.deadline_ms,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, value: bytes) -> ParkedEvent:
+        raw = orjson.loads(value)
+        record = IngressRecord(
+            raw["topic"],
+            raw["partition"],
+            raw["offset"],
+            _unb64(raw["key"]),
+            _unb64(raw["value"]),
+            tuple((n, _unb64(v)) for n, v in raw["headers"]),
+            raw["timestampMs"],
+        )
+        return cls(record, raw["caseId"], raw["missing"], raw["deadlineMs"])
+
+
+def _b64(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
+
+
+def _unb64(value: str | None) -> bytes | None:
+    return None if value is None else base64.b64decode(value)
+
+
+class PartitionState:
+    """Registry, dedupe memory, parked events and audit chain of one partition number."""
+
+    def __init__(self, partition: int, audit: AuditChain | None = None) -> None:
+        self.partition = partition
+        self.registry = CaseRegistry()
+        self.seen: set[str] = set()
+        self.parked: dict[str, ParkedEvent] = {}
+        self.audit = audit or AuditChain(partition)
+
+    def _write(self, key: str, value: bytes | None) -> OutgoingRecord:
+        return OutgoingRecord(REGISTRY, key.encode(), value, partition=self.partition)
+
+    def is_duplicate(self, envelope: Envelope) -> bool:
+        return event_key(envelope.source, envelope.id) in self.seen
+
+    def mark_seen(self, envelope: Envelope, time_ms: int) -> OutgoingRecord:
+        key = event_key(envelope.source, envelope.id)
+        self.seen.add(key)
+        return self._write(SEEN_PREFIX + key, orjson.dumps({"timeMs": time_ms}))
+
+    def forget(self, key: str) -> OutgoingRecord:
+        """Forget an event was seen (a parked one decided afresh or rejected at last)."""
+        self.seen.discard(key)
+        return self._write(SEEN_PREFIX + key, None)
+
+    def record_case(self, facts: CaseFacts) -> OutgoingRecord:
+        return self._write(case_key(facts.case_id), facts.to_json())
+
+    def park(self, envelope: Envelope, parked: ParkedEvent) -> OutgoingRecord:
+        key = event_key(envelope.source, envelope.id)
+        self.parked[key] = parked
+        return self._write(PARKED_PREFIX + key, parked.to_json())
+
+    def unpark(self, key: str) -> OutgoingRecord:
+        del self.parked[key]
+        return self._write(PARKED_PREFIX + key, None)  # a tombstone: compaction removes it
+
+    def parked_for_case(self, case_id: str) -> list[str]:
+        return [key for key, p in self.parked.items() if p.case_id == case_id]
+
+    def expired(self, now_ms: int) -> list[str]:
+        return [key for key, p in self.parked.items() if p.deadline_ms <= now_ms]
+
+    def restore(self, key: bytes, value: bytes | None) -> None:
+        """Replay one `hub.registry` record (the latest value per key wins)."""
+        text = key.decode()
+        if text.startswith(CASE_KEY_PREFIX) and value is not None:
+            self.registry.restore(CaseFacts.from_json(value))
+        elif text.startswith(SEEN_PREFIX):
+            seen_key = text.removeprefix(SEEN_PREFIX)
+            if value is None:
+                self.seen.discard(seen_key)
+            else:
+                self.seen.add(seen_key)
+        elif text.startswith(PARKED_PREFIX):
+            parked_key = text.removeprefix(PARKED_PREFIX)
+            if value is None:
+                self.parked.pop(parked_key, None)
+            else:
+                self.parked[parked_key] = ParkedEvent.from_json(value)

@@ -1,0 +1,89 @@
+"""Synthetic events for tests, built from the catalogue's own valid examples."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from hub.envelope import new_envelope, to_headers
+from hub.kafka.topology import ingress
+from tests.conftest import REPOSITORY
+
+SCHEMAS = REPOSITORY / "schemas"
+
+
+@cache
+def _example(type_name: str, version: int, name: str) -> dict[str, Any]:
+    path = SCHEMAS / type_name / "examples" / f"v{version}" / f"valid-{name}.json"
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+def example(
+    type_name: str, version: int, name: str, case_id: str, **changes: Any
+) -> dict[str, Any]:
+    """A valid example of the catalogue, moved to `case_id`, with top-level `changes`."""
+    data = copy.deepcopy(_example(type_name, version, name))
+    return {**data, "caseId": case_id, **changes}
+
+
+def new_case_id(rng: random.Random | None = None) -> str:
+    """A police case number no other test uses (8 digits)."""
+    return f"{(rng or random.SystemRandom()).randrange(10**7, 10**8):08d}"
+
+
+@dataclass(frozen=True)
+class Event:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    event_id: str
+
+
+def event(
+    type_name: str,
+    version: int,
+    agency: str,
+    data: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    source: str | None = None,
+) -> Event:
+    """`data` as the CloudEvent `agency` publishes on its ingress topic."""
+    envelope = new_envelope(
+        type_name, version, source or f"urn:no:justice:{agency}", data["caseId"], event_id=event_id
+    )
+    value = json.dumps(data).encode()
+    return Event(ingress(agency), data["caseId"].encode(), value, to_headers(envelope), envelope.id)
+
+
+def case_registered(case_id: str) -> Event:
+    """Police register a domestic-abuse case with one victim (V001), suspect Jonas Haugen."""
+    return event(
+        "case.registered",
+        2,
+        "police",
+        example("case.registered", 2, "domestic-abuse-and-threats", case_id),
+    )
+
+
+def notification_requested(case_id: str, victim_id: str, events: list[str]) -> Event:
+    data = example(
+        "victim.notification-requested", 1, "victim-sms", case_id, victimId=victim_id, events=events
+    )
+    return event("victim.notification-requested", 1, "police", data)
+
+
+def judgment_final(case_id: str) -> Event:
+    data = example("judgment.final", 2, "domestic-abuse-with-contact-ban-enriched", case_id)
+    data.pop("convictedPerson", None)  # the hub adds it from what police registered
+    return event("judgment.final", 2, "courts", data)
+
+
+def koda_event(type_name: str, name: str, case_id: str) -> Event:
+    return event(type_name, 1, "koda", example(type_name, 1, name, case_id))
