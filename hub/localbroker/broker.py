@@ -9,7 +9,6 @@ that `up` started, from another shell or another run.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import json
 import subprocess
@@ -17,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from hub.localbroker import config, process
 from hub.localbroker.errors import BrokerError
@@ -45,6 +45,13 @@ class BrokerStatus:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return []
 
 
 def new_cluster_id() -> str:
@@ -103,13 +110,8 @@ class LocalBroker:
         )
 
     def log_tail(self, lines: int = 30) -> list[str]:
-        """The last lines the broker wrote (its log, or the JVM's own output)."""
-        for path in (self.log_file, self._stdout_file):
-            with contextlib.suppress(OSError):
-                text = path.read_text(errors="replace").splitlines()
-                if text:
-                    return text[-lines:]
-        return []
+        """The last lines the broker wrote to its log."""
+        return _tail(self.log_file, lines)
 
     # -- starting ---------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class LocalBroker:
         cluster_id = new_cluster_id()
         command = [
             java,
-            *self._jvm_options(heap="128m"),
+            "-Xmx128m",
             *classpath,
             "kafka.tools.StorageTool",
             "format",
@@ -164,8 +166,8 @@ class LocalBroker:
             tail = (run.stdout + run.stderr).strip().splitlines()[-5:]
             raise BrokerError("formatting the KRaft log directory failed: " + " | ".join(tail))
 
-    def _jvm_options(self, heap: str | None = None) -> list[str]:
-        heap = heap or self.settings.heap
+    def _jvm_options(self) -> list[str]:
+        heap = self.settings.heap
         return [
             f"-Xms{heap}",
             f"-Xmx{heap}",
@@ -205,8 +207,12 @@ class LocalBroker:
         raise BrokerError(self._did_not_come_up(f"did not answer within {timeout:.0f} s"))
 
     def _did_not_come_up(self, what: str) -> str:
-        tail = "\n  ".join(self.log_tail(15)) or "(the broker wrote no log)"
-        return f"the broker {what}; last lines of {self.log_file}:\n  {tail}"
+        # The JVM's own output says why it could not start; the log, why Kafka stopped.
+        parts = [f"the broker {what}"]
+        for path in (self._stdout_file, self.log_file):
+            if tail := _tail(path, 12):
+                parts.append(f"last lines of {path}:\n  " + "\n  ".join(tail))
+        return "; ".join(parts) if len(parts) > 1 else parts[0] + " (it wrote no log)"
 
     # -- stopping ---------------------------------------------------------------------
 
