@@ -7,6 +7,7 @@ import click
 
 from hub import __version__
 from hub.cli.broker import broker
+from hub.cli.demo import demo
 from hub.cli.run import run
 from hub.cli.schemas import schemas
 from hub.cli.topics import topics
@@ -19,6 +20,7 @@ def main() -> None:
 
 
 main.add_command(broker)
+main.add_command(demo)
 main.add_command(run)
 main.add_command(schemas)
 main.add_command(topics)

@@ -59,7 +59,24 @@ def ensure_topics(
             created = False
         outcomes.append(TopicOutcome(spec.name, spec.partitions, created))
     wait_for_leaders(admin, [s.name for s in specs], timeout)
+    if problems := partition_mismatches(admin, specs):
+        raise TopicSetupError(
+            "existing topics do not match the topology: "
+            + "; ".join(problems)
+            + " (recreate them; for the local broker `hub broker down --purge`)"
+        )
     return outcomes
+
+
+def partition_mismatches(admin: AdminClient, specs: Iterable[TopicSpec]) -> list[str]:
+    """Topics whose partition count differs from the spec: the hub's state follows the
+    ingress partition number, so every co-partitioned topic must have the same count."""
+    topics = admin.list_topics(timeout=30).topics
+    return [
+        f"{spec.name} has {len(topics[spec.name].partitions)} partitions, not {spec.partitions}"
+        for spec in specs
+        if spec.name in topics and len(topics[spec.name].partitions) != spec.partitions
+    ]
 
 
 def wait_for_leaders(admin: AdminClient, topics: list[str], timeout: float) -> None:

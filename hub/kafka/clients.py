@@ -45,6 +45,9 @@ def transactional_consumer(settings: KafkaSettings, group_id: str, **extra: Any)
             "isolation.level": "read_committed",
             # Range gives one instance partition p of every ingress topic: one owner per case.
             "partition.assignment.strategy": "range",
+            # Hand over records as soon as they arrive instead of waiting up to 500 ms
+            # for more: the hub's latency budget is tens of milliseconds.
+            "fetch.wait.max.ms": 10,
             "logger": LOG,
             **extra,
         }

@@ -1,8 +1,14 @@
-"""Rebuilding a partition's state from the hub's own topics on start and on rebalance."""
+"""Rebuilding partition states from the hub's own topics on start and on rebalance.
+
+One reader per topic serves every partition being restored, so an instance
+that gets six partitions pays for two reads, not twelve.
+"""
 
 from __future__ import annotations
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
+from collections.abc import Collection
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from hub.kafka.clients import reader
 from hub.kafka.topology import AUDIT, REGISTRY
@@ -12,45 +18,60 @@ from hub.settings import KafkaSettings
 
 _AUDIT_LOOKBACK = 64  # transaction markers take offsets too: look back a little
 
+Records = dict[int, list[tuple[bytes | None, bytes | None]]]
 
-def _read_to_end(
-    settings: KafkaSettings, topic: str, partition: int, start: int
-) -> list[tuple[bytes | None, bytes | None]]:
-    """Every committed (key, value) of one partition from `start` to its end."""
+
+def _read_to_end(consumer: Consumer, topic: str, starts: dict[int, int]) -> Records:
+    """Every committed (key, value) of the partitions in `starts`, from there to their end."""
+    consumer.assign([TopicPartition(topic, p, offset) for p, offset in starts.items()])
+    records: Records = {p: [] for p in starts}
+    at_end: set[int] = set()
+    while len(at_end) < len(starts):
+        for message in consumer.consume(num_messages=5000, timeout=1.0):
+            partition = message.partition() or 0
+            error = message.error()
+            if error is not None and error.code() == KafkaError._PARTITION_EOF:
+                at_end.add(partition)
+            elif error is not None:
+                raise RuntimeError(f"reading {topic}/{partition}: {error.str()}")
+            else:
+                records[partition].append((message.key(), message.value()))
+    return records
+
+
+def _audit_heads(consumer: Consumer, partitions: Collection[int]) -> dict[int, AuditChain]:
+    bounds = {
+        p: consumer.get_watermark_offsets(TopicPartition(AUDIT, p), timeout=10) for p in partitions
+    }
+    starts = {p: max(low, high - _AUDIT_LOOKBACK) for p, (low, high) in bounds.items()}
+    heads: dict[int, AuditChain] = {}
+    while starts:
+        found = _read_to_end(consumer, AUDIT, starts)
+        for p, records in found.items():
+            if records or starts[p] <= bounds[p][0]:
+                heads[p] = AuditChain.after(p, records[-1][1] if records else None)
+        # Rare: a long run of aborted transactions hid the last record; look further back.
+        starts = {
+            p: max(bounds[p][0], starts[p] - 10 * _AUDIT_LOOKBACK) for p in found if p not in heads
+        }
+    return heads
+
+
+def restore_partitions(
+    settings: KafkaSettings, partitions: Collection[int]
+) -> dict[int, PartitionState]:
+    """The states of `partitions`, as committed to hub.registry and hub.audit."""
+    if not partitions:
+        return {}
     consumer = reader(settings)
-    consumer.assign([TopicPartition(topic, partition, start)])
-    records: list[tuple[bytes | None, bytes | None]] = []
     try:
-        while True:
-            for message in consumer.consume(num_messages=5000, timeout=1.0):
-                error = message.error()
-                if error is not None and error.code() == KafkaError._PARTITION_EOF:
-                    return records
-                if error is not None:
-                    raise RuntimeError(f"reading {topic}/{partition}: {error.str()}")
-                records.append((message.key(), message.value()))
+        heads = _audit_heads(consumer, partitions)
+        states = {p: PartitionState(p, heads[p]) for p in partitions}
+        registry = _read_to_end(consumer, REGISTRY, dict.fromkeys(partitions, OFFSET_BEGINNING))
     finally:
         consumer.close()
-
-
-def _audit_head(settings: KafkaSettings, partition: int) -> AuditChain:
-    consumer = reader(settings)
-    try:
-        low, high = consumer.get_watermark_offsets(TopicPartition(AUDIT, partition), timeout=10)
-    finally:
-        consumer.close()
-    start = max(low, high - _AUDIT_LOOKBACK)
-    while True:
-        records = _read_to_end(settings, AUDIT, partition, start)
-        if records or start <= low:
-            return AuditChain.after(partition, records[-1][1] if records else None)
-        start = max(low, start - 10 * _AUDIT_LOOKBACK)
-
-
-def restore_partition(settings: KafkaSettings, partition: int) -> PartitionState:
-    """The state of one ingress partition number, as committed to hub.registry and hub.audit."""
-    state = PartitionState(partition, _audit_head(settings, partition))
-    for key, value in _read_to_end(settings, REGISTRY, partition, OFFSET_BEGINNING):
-        if key is not None:
-            state.restore(key, value)
-    return state
+    for p, records in registry.items():
+        for key, value in records:
+            if key is not None:
+                states[p].restore(key, value)
+    return states

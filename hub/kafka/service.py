@@ -25,9 +25,10 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from hub.kafka.admin import admin_client
 from hub.kafka.clients import transactional_consumer, transactional_producer
-from hub.kafka.restore import restore_partition
-from hub.kafka.topology import AGENCIES, ingress
+from hub.kafka.restore import restore_partitions
+from hub.kafka.topology import AGENCIES, AUDIT, REGISTRY, ingress
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.records import Headers, IngressRecord, OutgoingRecord
 from hub.pipeline.state import PartitionState
@@ -95,9 +96,8 @@ class HubService:
 
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.ready.clear()
-        for number in sorted({tp.partition for tp in partitions}):
-            if number not in self.states:
-                self.states[number] = restore_partition(self.settings, number)
+        new = {tp.partition for tp in partitions} - set(self.states)
+        self.states.update(restore_partitions(self.settings, new))
         LOG.info("assigned partitions %s", sorted(self.states))
         self.ready.set()
 
@@ -105,19 +105,30 @@ class HubService:
         self.ready.clear()
         self.states.clear()
 
+    def _check_partitions(self) -> None:
+        """The registry and audit chains follow the ingress partition number: counts must match."""
+        admin = admin_client(self.settings)
+        counts = {
+            name: len(t.partitions) for name, t in admin.list_topics(timeout=30).topics.items()
+        }
+        needed = [*INGRESS_TOPICS, REGISTRY, AUDIT]
+        missing = [name for name in needed if name not in counts]
+        if missing:
+            raise RuntimeError(f"topics missing: {', '.join(missing)}; run `hub topics init`")
+        if len({counts[name] for name in needed}) != 1:
+            found = ", ".join(f"{name}: {counts[name]}" for name in needed)
+            raise RuntimeError(f"co-partitioned topics differ in partition count ({found})")
+
     # -- the loop -----------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
         """Process until `stop` is set; the batch in flight is finished and committed."""
+        self._check_partitions()
         producer = transactional_producer(self.settings, f"{GROUP_ID}-{self.instance_id}")
         producer.init_transactions(60)
-        # Static membership: a restarted instance takes its partitions back at once
-        # instead of waiting for the group to time the old member out.
-        consumer = transactional_consumer(
-            self.settings,
-            GROUP_ID,
-            **{"group.instance.id": self.instance_id, "session.timeout.ms": 15_000},
-        )
+        # Dynamic membership: a stopping instance leaves the group at once; a killed one
+        # is noticed after the session timeout and its partitions move on.
+        consumer = transactional_consumer(self.settings, GROUP_ID, **{"session.timeout.ms": 10_000})
         self._consumer = consumer
         consumer.subscribe(
             INGRESS_TOPICS,
@@ -171,9 +182,12 @@ class HubService:
             while True:
                 try:
                     producer.produce(
-                        record.topic, record.value, record.key, partition,
+                        record.topic,
+                        record.value,
+                        record.key,
+                        partition,
                         headers=list(record.headers),
-                    )  # fmt: skip
+                    )
                     break
                 except BufferError:  # the local queue is full: let librdkafka send some
                     producer.poll(0.05)
@@ -191,4 +205,4 @@ class HubService:
         for tp in consumer.committed(assignment, timeout=30):
             tp.offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
             consumer.seek(tp)
-        self.states = {n: restore_partition(self.settings, n) for n in list(self.states)}
+        self.states = restore_partitions(self.settings, list(self.states))

@@ -163,8 +163,10 @@ class LocalBroker:
         ]
         run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if run.returncode != 0:
-            tail = (run.stdout + run.stderr).strip().splitlines()[-5:]
-            raise BrokerError("formatting the KRaft log directory failed: " + " | ".join(tail))
+            lines = (run.stdout + run.stderr).strip().splitlines()
+            # A Java stack trace: the exception line says why; the frames below it do not.
+            why = [line for line in lines if not line.startswith(("\tat ", "\t..."))][-3:]
+            raise BrokerError("formatting the KRaft log directory failed: " + " | ".join(why))
 
     def _jvm_options(self) -> list[str]:
         heap = self.settings.heap

@@ -72,12 +72,12 @@ def test_kill_9_mid_stream_delivers_every_event_exactly_once_in_case_order(
     delivered = collect(topics, "egress.police", keys, expected, timeout=180, settle=3.0)
 
     assert partial < expected, "the crash came too late to test anything"
-    ids = Counter(r.headers["ce_id"] for r in delivered)
+    ids = Counter(r.header("ce_id") for r in delivered)
     assert [i for i, n in ids.items() if n > 1] == [], "duplicates after the crash"
     assert len(delivered) == expected, "events lost in the crash"
     order: dict[bytes | None, list[bytes]] = defaultdict(list)
     for record in sorted(delivered, key=lambda r: (r.partition, r.offset)):
-        order[record.key].append(record.headers["ce_id"])
+        order[record.key].append(record.header("ce_id"))
     for case in cases:
         assert order[case.encode()] == [e.event_id.encode() for e in leaves[case]], case
 

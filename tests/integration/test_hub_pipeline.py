@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hub.kafka.io import ConsumedRecord
 from hub.kafka.service import HubService
 from hub.settings import KafkaSettings
 from tests.events import (
@@ -20,12 +21,12 @@ from tests.events import (
     notification_requested,
 )
 from tests.integration.conftest import TEST_PARK_TIMEOUT_MS
-from tests.kafka_io import Received, collect, send
+from tests.kafka_io import collect, send
 
 pytestmark = pytest.mark.integration
 
 
-def _data(record: Received) -> dict[str, Any]:
+def _data(record: ConsumedRecord) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(record.value or b"null")
     return loaded
 
@@ -47,7 +48,7 @@ def test_case_registered_reaches_courts_without_victims_contact_details(
     assert data["suspect"]["name"]["familyName"] == "Haugen"
     assert all("contact" not in victim for victim in data["victims"])
     assert all("address" not in victim.get("person", {}) for victim in data["victims"])
-    assert delivered.headers["ce_type"] == b"no.justice.case.registered"
+    assert delivered.header("ce_type") == b"no.justice.case.registered"
 
 
 def test_judgment_final_reaches_koda_enriched_with_the_person_police_registered(
@@ -73,7 +74,7 @@ def test_a_v1_judgment_is_delivered_as_the_canonical_v2(
 
     [delivered] = collect(topics, "egress.koda", {case_id.encode()}, 1)
 
-    assert delivered.headers["ce_dataschema"] == b"urn:no:justice:schema:judgment.final:2"
+    assert delivered.header("ce_dataschema") == b"urn:no:justice:schema:judgment.final:2"
     assert _data(delivered)["sentence"]["kind"] == v1["sentenceKind"]
 
 
@@ -122,7 +123,7 @@ def test_events_of_one_case_arrive_in_the_order_they_were_sent(
 
     delivered = collect(topics, "egress.police", {case_id.encode()}, len(started))
 
-    assert [r.headers["ce_id"].decode() for r in delivered] == [e.event_id for e in started]
+    assert [r.header("ce_id").decode() for r in delivered] == [e.event_id for e in started]
 
 
 def _with_headers(item: Event, **replace: bytes | None) -> Event:
@@ -207,7 +208,7 @@ def test_escape_alerts_only_the_victims_who_asked_and_is_urgent(
 
     records = collect(topics, "egress.police", {case_id.encode()}, 2, settle=1.0)
 
-    alerts = [_data(r) for r in records if r.headers["ce_type"] == b"no.justice.victim.alert"]
+    alerts = [_data(r) for r in records if r.header("ce_type") == b"no.justice.victim.alert"]
     assert [(a["victimId"], a["kind"], a["urgency"]) for a in alerts] == [
         ("V001", "ESCAPE", "URGENT")
     ]
@@ -223,7 +224,7 @@ def test_leave_alerts_nobody_when_no_victim_asked_for_leave(
 
     records = collect(topics, "egress.police", {case_id.encode()}, 1, settle=1.5)
 
-    assert [r.headers["ce_type"] for r in records] == [b"no.justice.leave.granted"]
+    assert [r.header("ce_type") for r in records] == [b"no.justice.leave.granted"]
 
 
 def test_the_envelope_of_a_delivery_keeps_the_senders_identity(
@@ -237,4 +238,4 @@ def test_the_envelope_of_a_delivery_keeps_the_senders_identity(
 
     sent = dict(registered.headers)
     for header in ("ce_id", "ce_source", "ce_type", "ce_subject"):
-        assert delivered.headers[header] == sent[header]
+        assert delivered.header(header) == sent[header]

@@ -1,0 +1,125 @@
+"""Plain publishing and reading for tools (demo, CLI, tests): not the hub's hot path."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+
+from hub.kafka.clients import LOG
+from hub.pipeline.records import Headers, OutgoingRecord
+from hub.settings import KafkaSettings
+
+
+class RecordWriter:
+    """An idempotent producer kept for many writes, as a connector keeps one.
+
+    Creating one costs about half a second (the broker assigns it a producer
+    id before its first send), so long-lived users create it early and reuse it.
+    """
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
+        config: dict[str, Any] = {
+            **settings.librdkafka_options(),
+            "enable.idempotence": True,
+            "partitioner": "murmur2_random",
+            "linger.ms": 5,
+            "logger": LOG,
+        }
+        self._producer = Producer(config)
+
+    def write(self, records: Iterable[OutgoingRecord], timeout: float = 30) -> None:
+        """Write `records` in order and wait until the broker acknowledged all."""
+        for record in records:
+            partition = -1 if record.partition is None else record.partition
+            self._producer.produce(
+                record.topic, record.value, record.key, partition, headers=list(record.headers)
+            )
+            self._producer.poll(0)
+        if self._producer.flush(timeout) != 0:
+            raise TimeoutError(
+                f"records not acknowledged by {self.settings.bootstrap} within {timeout} s"
+            )
+
+
+def publish(
+    settings: KafkaSettings, records: Iterable[OutgoingRecord], timeout: float = 30
+) -> None:
+    """Write `records` once with a new producer (tests and one-off tools)."""
+    RecordWriter(settings).write(records, timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+    timestamp_ms: int
+
+    def header(self, name: str) -> bytes | None:
+        return next((value for key, value in self.headers if key == name), None)
+
+
+def read_topic(
+    settings: KafkaSettings,
+    topic: str,
+    *,
+    keys: Collection[bytes] | None = None,
+    done: Callable[[Sequence[ConsumedRecord]], bool] | None = None,
+    timeout: float = 30.0,
+) -> list[ConsumedRecord]:
+    """Committed records of every partition of `topic` from the start (only `keys`, if given).
+
+    Reads until `done(records so far)` is true, or without `done` until the end
+    of every partition, or until `timeout` seconds passed.
+    """
+    config: dict[str, Any] = {
+        **settings.librdkafka_options(),
+        "group.id": "hub-tools-reader",  # required by librdkafka; nothing is committed
+        "enable.auto.commit": False,
+        "isolation.level": "read_committed",
+        "enable.partition.eof": True,
+        "logger": LOG,
+    }
+    consumer = Consumer(config)
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    found: list[ConsumedRecord] = []
+    at_end: set[int] = set()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if done(found) if done else len(at_end) == len(partitions):
+                break
+            for message in consumer.consume(num_messages=1000, timeout=0.2):
+                error = message.error()
+                if error is not None:
+                    if error.code() != KafkaError._PARTITION_EOF:
+                        raise RuntimeError(f"reading {topic}: {error.str()}")
+                    at_end.add(message.partition() or 0)
+                    continue
+                if keys is None or message.key() in keys:
+                    found.append(_consumed(message))
+    finally:
+        consumer.close()
+    return found
+
+
+def _consumed(message: Any) -> ConsumedRecord:
+    headers = tuple(message.headers() or ())
+    return ConsumedRecord(
+        message.topic(),
+        message.partition(),
+        message.offset(),
+        message.key(),
+        message.value(),
+        headers,
+        message.timestamp()[1],
+    )
