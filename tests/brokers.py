@@ -25,7 +25,7 @@ TESTCONTAINERS_IMAGE = "confluentinc/cp-kafka:8.0.0"
 
 
 @dataclass(frozen=True)
-class TestBroker:
+class SessionBroker:
     bootstrap: str
     origin: str  # "environment", "testcontainers" or "local"
     local: LocalBroker | None = None
@@ -56,9 +56,9 @@ def started_local_broker(data_dir: Path) -> Iterator[LocalBroker]:
 
 
 @contextlib.contextmanager
-def session_broker(data_dir: Path) -> Iterator[TestBroker]:
+def session_broker(data_dir: Path) -> Iterator[SessionBroker]:
     if bootstrap := os.environ.get("HUB_KAFKA_BOOTSTRAP"):
-        yield TestBroker(bootstrap, "environment")
+        yield SessionBroker(bootstrap, "environment")
     elif _docker_answers():
         container = (
             KafkaContainer(TESTCONTAINERS_IMAGE)
@@ -68,7 +68,7 @@ def session_broker(data_dir: Path) -> Iterator[TestBroker]:
             .with_env("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
         )
         with container:
-            yield TestBroker(container.get_bootstrap_server(), "testcontainers")
+            yield SessionBroker(container.get_bootstrap_server(), "testcontainers")
     else:
         with started_local_broker(data_dir) as broker:
-            yield TestBroker(broker.settings.bootstrap, "local", broker)
+            yield SessionBroker(broker.settings.bootstrap, "local", broker)

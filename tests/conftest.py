@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 
 from hub.settings import KafkaSettings
-from tests.brokers import TestBroker, session_broker
+from tests.brokers import SessionBroker, session_broker
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBroker]:
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SessionBroker]:
     """One real Kafka broker for the whole test session."""
     with session_broker(tmp_path_factory.mktemp("kafka")) as broker:
         yield broker
 
 
 @pytest.fixture(scope="session")
-def kafka(kafka_broker: TestBroker) -> KafkaSettings:
+def kafka(kafka_broker: SessionBroker) -> KafkaSettings:
     """Client settings for the session's broker."""
     return KafkaSettings(bootstrap=kafka_broker.bootstrap)

@@ -50,6 +50,44 @@ def _timelines(run: DemoRun, final: list[dict[str, Any]]) -> list[dict[str, Any]
     return [{"caseId": case_id, "events": by_case.get(case_id, [])} for case_id in order]
 
 
+def _delivery_figures(run: DemoRun) -> dict[str, Any]:
+    """Deliveries compared with what the routes make due: lost, duplicated, unexpected."""
+    deliveries = [r for r in run.egress if r.topic.startswith("egress.")]
+    alerts = [r for r in deliveries if r.header("ce_type") == ALERT_TYPE]
+    pairs = [
+        (r.topic.removeprefix("egress."), (r.header("ce_id") or b"").decode())
+        for r in deliveries
+        if r.header("ce_type") != ALERT_TYPE
+    ]
+    alert_ids = [r.header("ce_id") for r in alerts]
+    due = run.expected.deliveries
+    sent_at = {r.header("ce_id"): r.timestamp_ms for r in run.ingress}
+    latencies = [
+        float(r.timestamp_ms - sent_at[r.header("ce_id")])
+        for r in deliveries
+        if r.header("ce_id") in sent_at
+    ]
+    ended = {event_id for agency, event_id in pairs if event_id in run.expected.case_ends}
+    return {
+        "events_delivered": len(pairs),
+        "deliveries": dict(sorted(Counter(agency for agency, _ in pairs).items())),
+        "lost": len(due - set(pairs)),
+        "duplicates": len(pairs) - len(set(pairs)) + len(alert_ids) - len(set(alert_ids)),
+        "unexpected_deliveries": len(set(pairs) - due),
+        "victim_alerts": len(alerts),
+        "victim_alerts_expected": run.expected.victim_alerts,
+        "urgent_alerts": sum(1 for r in alerts if _json(r)["urgency"] == "URGENT"),
+        "cases_completed": len(ended),
+        "latency_ms": {
+            "p50": _percentile(latencies, 0.5),
+            "p95": _percentile(latencies, 0.95),
+            "p99": _percentile(latencies, 0.99),
+            "max": max(latencies, default=None),
+            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
+        },
+    }
+
+
 def summarise(run: DemoRun) -> dict[str, Any]:
     """The demo's figures, and whether every event ended as the scenario expected."""
     audits = [_json(r) for r in run.audit]
@@ -61,38 +99,31 @@ def summarise(run: DemoRun) -> dict[str, Any]:
     for sent in run.sent:
         expected_by_event[sent.event.event_id][sent.event.expect] += 1
     unexpected = sorted(e for e in expected_by_event if expected_by_event[e] != actions_by_event[e])
-    sent_at = {r.header("ce_id"): r.timestamp_ms for r in run.ingress}
-    deliveries = [r for r in run.egress if r.topic.startswith("egress.")]
-    alerts = [r for r in deliveries if r.header("ce_type") == ALERT_TYPE]
-    latencies = [
-        float(r.timestamp_ms - sent_at[r.header("ce_id")])
-        for r in deliveries
-        if r.header("ce_id") in sent_at
-    ]
     rejected = Counter(_json(r)["reason"] for r in run.egress if r.topic == "hub.dlq")
+    figures = _delivery_figures(run)
+    cases = len({s.case_id for s in run.sent})
+    as_expected = (
+        not unexpected
+        and len(final) == len(run.sent)
+        and figures["lost"] == 0
+        and figures["duplicates"] == 0
+        and figures["unexpected_deliveries"] == 0
+        and figures["victim_alerts"] == figures["victim_alerts_expected"]
+        and figures["cases_completed"] == cases
+    )
     return {
         "bootstrap": run.bootstrap,
         "seed": run.seed,
-        "cases": len({s.case_id for s in run.sent}),
-        "events": len(run.sent),
+        "cases": cases,
+        "events_published": len(run.sent),
         "accepted": sum(1 for a in final if a["action"] == "ACCEPT"),
         "rejected": dict(sorted(rejected.items())),
         "deduplicated": sum(1 for a in final if a["action"] == "DEDUPE"),
         "parked_then_settled": sum(1 for a in audits if a["action"] == "PARK"),
-        "deliveries": dict(
-            sorted(Counter(r.topic.removeprefix("egress.") for r in deliveries).items())
-        ),
-        "victim_alerts": len(alerts),
-        "urgent_alerts": sum(1 for r in alerts if _json(r)["urgency"] == "URGENT"),
-        "latency_ms": {
-            "p50": _percentile(latencies, 0.5),
-            "p95": _percentile(latencies, 0.95),
-            "max": max(latencies, default=None),
-            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
-        },
+        **figures,
         "unaccounted": len(run.sent) - len(final),
         "not_as_expected": unexpected,
-        "all_as_expected": not unexpected and len(final) == len(run.sent),
+        "all_as_expected": as_expected,
         "seconds": round(run.seconds, 1),
         "timelines": _timelines(run, final),
     }
@@ -124,13 +155,19 @@ def render(out: Console, summary: dict[str, Any], timelines: int = 3) -> None:
     latency = summary["latency_ms"]
     figures: list[tuple[str, Any]] = [
         ("cases", summary["cases"]),
-        ("events sent by the agencies", summary["events"]),
+        ("cases at their end state", f"{summary['cases_completed']} of {summary['cases']}"),
+        ("events sent by the agencies", summary["events_published"]),
         ("accepted", summary["accepted"]),
         ("rejected (in hub.dlq)", f"{sum(summary['rejected'].values())}: {rejected}"),
         ("deduplicated resends", summary["deduplicated"]),
         ("deliveries", delivered),
-        ("victim alerts", f"{summary['victim_alerts']} ({summary['urgent_alerts']} urgent)"),
-        ("ingress → egress latency", f"p50 {latency['p50']} ms, p95 {latency['p95']} ms"),
+        ("lost / duplicated deliveries", f"{summary['lost']} / {summary['duplicates']}"),
+        (
+            "victim alerts",
+            f"{summary['victim_alerts']} of {summary['victim_alerts_expected']} due "
+            f"({summary['urgent_alerts']} urgent)",
+        ),
+        ("ingress → egress latency", f"p50 {latency['p50']} ms, p99 {latency['p99']} ms"),
         (
             "every event as expected",
             "yes"

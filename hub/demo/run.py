@@ -19,7 +19,8 @@ import orjson
 
 from hub.app import build_processor
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
-from hub.demo.scenario import STAGES, ScenarioEvent, case_scenario, examples_of
+from hub.demo.expectations import Expectations, expectations
+from hub.demo.scenario import STAGES, ScenarioEvent, bad_senders, case_scenario, examples_of
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.admin import ensure_topics
 from hub.kafka.io import ConsumedRecord, RecordWriter, read_topic
@@ -50,6 +51,7 @@ class DemoRun:
     audit: tuple[ConsumedRecord, ...]
     ingress: tuple[ConsumedRecord, ...]
     egress: tuple[ConsumedRecord, ...]
+    expected: Expectations
     seconds: float
 
 
@@ -63,16 +65,11 @@ def _kafka(progress: Progress) -> KafkaSettings:
 
 
 def _record(case_id: str, item: ScenarioEvent) -> OutgoingRecord:
-    envelope = new_envelope(
-        item.type_name,
-        item.version,
-        f"urn:no:justice:{item.agency}",
-        case_id,
-        event_id=item.event_id,
-    )
-    return OutgoingRecord(
-        ingress(item.agency), case_id.encode(), orjson.dumps(item.data), tuple(to_headers(envelope))
-    )
+    source = item.source or f"urn:no:justice:{item.agency}"
+    envelope = new_envelope(item.type_name, item.version, source, case_id, event_id=item.event_id)
+    value = item.raw if item.raw is not None else orjson.dumps(item.data)
+    headers = tuple(to_headers(envelope))
+    return OutgoingRecord(ingress(item.agency), case_id.encode(), value, headers)
 
 
 def _settled(settings: KafkaSettings, keys: set[bytes], expected: int, timeout: float) -> int:
@@ -101,15 +98,14 @@ def run_demo(cases: int, seed: int, progress: Progress, timeout: float = 120) ->
     content, ids = random.Random(seed), random.Random()
     example = examples_of(catalogue)
     scenarios = [case_scenario(i, content, ids, example) for i in range(cases)]
+    scenarios.append((scenarios[0][0], bad_senders(scenarios[0][0], ids, example)))
     sent = tuple(SentEvent(case_id, e) for case_id, events in scenarios for e in events)
     keys = {case_id.encode() for case_id, _ in scenarios}
 
     writer = RecordWriter(settings)  # created now, so it is ready when stage 1 starts
-    service = HubService(
-        settings,
-        build_processor(limits=PipelineLimits(park_timeout_ms=10_000)),
-        instance_id=f"demo-{os.getpid()}",
-    )
+    processor = build_processor(limits=PipelineLimits(park_timeout_ms=10_000))
+    expected = expectations(processor.pipeline.routes, sent)
+    service = HubService(settings, processor, instance_id=f"demo-{os.getpid()}")
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
     worker.start()
@@ -133,7 +129,9 @@ def run_demo(cases: int, seed: int, progress: Progress, timeout: float = 120) ->
     finally:
         stop.set()
         worker.join(60)
-    return _collect(settings, seed, sent, keys, time.monotonic() - started)
+    return _collect(
+        settings, seed, sent=sent, keys=keys, expected=expected, seconds=time.monotonic() - started
+    )
 
 
 def _wait_until_ready(service: HubService, worker: threading.Thread, timeout: float) -> None:
@@ -148,8 +146,10 @@ def _wait_until_ready(service: HubService, worker: threading.Thread, timeout: fl
 def _collect(
     settings: KafkaSettings,
     seed: int,
+    *,
     sent: tuple[SentEvent, ...],
     keys: set[bytes],
+    expected: Expectations,
     seconds: float,
 ) -> DemoRun:
     def read(topics: list[str]) -> tuple[ConsumedRecord, ...]:
@@ -157,11 +157,12 @@ def _collect(
 
     agencies = ["police", "courts", "koda"]
     return DemoRun(
-        settings.bootstrap,
-        seed,
-        sent,
-        read([AUDIT]),
-        read([f"ingress.{a}" for a in agencies]),
-        read([f"egress.{a}" for a in agencies] + ["hub.dlq"]),
-        seconds,
+        bootstrap=settings.bootstrap,
+        seed=seed,
+        sent=sent,
+        audit=read([AUDIT]),
+        ingress=read([f"ingress.{a}" for a in agencies]),
+        egress=read([f"egress.{a}" for a in agencies] + ["hub.dlq"]),
+        expected=expected,
+        seconds=seconds,
     )

@@ -19,7 +19,14 @@ from typing import Any
 from hub.catalogue.catalogue import Catalogue
 from hub.demo.synthetic import OFFENCES, case_number, new_id, person
 
-STAGES = ("police registers", "court judges", "KODA admits", "KODA executes", "KODA releases")
+STAGES = (
+    "police registers",
+    "court judges",
+    "KODA admits",
+    "KODA executes",
+    "KODA releases",
+    "bad senders",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,8 @@ class ScenarioEvent:
     data: dict[str, Any]
     event_id: str
     expect: str  # ACCEPT, REJECT or DEDUPE: what the hub should do with it
+    source: str | None = None  # another ce_source than the agency's own (a spoof)
+    raw: bytes | None = None  # a value that is not the data's JSON (malformed)
 
 
 Example = Callable[[str, int, str], dict[str, Any]]
@@ -219,3 +228,40 @@ def case_scenario(
         },
     )
     return case_id, events
+
+
+def bad_senders(case_id: str, ids: random.Random, example: Example) -> list[ScenarioEvent]:
+    """What a hub must survive: a malformed value, a spoofed source, a schema violation."""
+    leave = {**example("leave.started", 1, "ordinary-leave"), "caseId": case_id}
+    stage = STAGES.index("bad senders")
+    return [
+        ScenarioEvent(
+            stage,
+            "koda",
+            "leave.started",
+            1,
+            leave,
+            new_id(ids),
+            "REJECT",
+            raw=b'{"caseId": "' + case_id.encode() + b'", "leaveId": ',
+        ),
+        ScenarioEvent(
+            stage,
+            "police",
+            "leave.started",
+            1,
+            leave,
+            new_id(ids),
+            "REJECT",
+            source="urn:no:justice:koda",
+        ),
+        ScenarioEvent(
+            stage,
+            "koda",
+            "leave.started",
+            1,
+            {**leave, "startedAt": "yesterday"},
+            new_id(ids),
+            "REJECT",
+        ),
+    ]

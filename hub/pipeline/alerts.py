@@ -30,7 +30,7 @@ def _instant(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="seconds")
 
 
-def _condition_holds(trigger: AlertTrigger, data: Mapping[str, Any]) -> bool:
+def condition_holds(trigger: AlertTrigger, data: Mapping[str, Any]) -> bool:
     if trigger.when is None:
         return True
     value: Any = data
@@ -56,7 +56,7 @@ def victim_alerts(
     now_ms: int,
 ) -> tuple[VictimAlert, ...]:
     """The alerts `trigger` raises for the victims of `facts` who asked for its category."""
-    if not _condition_holds(trigger, data):
+    if not condition_holds(trigger, data):
         return ()
     notify_by = _instant(now_ms + int(trigger.notify_within.total_seconds() * 1000))
     alerts = []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub.localbroker import LocalBroker
-from tests.brokers import TestBroker, started_local_broker
+from tests.brokers import SessionBroker, started_local_broker
 
 
 def run_hub(
@@ -30,7 +30,7 @@ def run_hub(
 
 @pytest.fixture(scope="session")
 def local_broker(
-    kafka_broker: TestBroker, tmp_path_factory: pytest.TempPathFactory
+    kafka_broker: SessionBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalBroker]:
     """The project's own broker: the session's, or a second one when the session uses another."""
     if kafka_broker.local is not None:
