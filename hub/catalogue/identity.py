@@ -32,29 +32,62 @@ def check_digits(first_nine: str) -> str | None:
     return None if second is None else f"{first}{second}"
 
 
-def _has_plausible_date(number: str) -> bool:
-    day, month = int(number[0:2]), int(number[2:4])
+# Days per month in a leap year: 29 February passes for any century.
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _has_plausible_date(digits: list[int]) -> bool:
+    day, month = digits[0] * 10 + digits[1], digits[2] * 10 + digits[3]
     if day > _D_NUMBER_DAY_OFFSET:
         day -= _D_NUMBER_DAY_OFFSET
     if month > _SYNTHETIC_MONTH_OFFSET:
         month -= _SYNTHETIC_MONTH_OFFSET
     elif month > _H_NUMBER_MONTH_OFFSET:
         month -= _H_NUMBER_MONTH_OFFSET
-    # Year 2000 is a leap year, so 29 February passes for any century.
-    try:
-        dt.date(2000, month, day)
-    except ValueError:
-        return False
-    return True
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]
 
 
 def is_valid_national_identity_number(value: object) -> bool:
-    """True for 11 digits with a plausible date and both mod-11 check digits right."""
-    if not isinstance(value, str) or len(value) != 11 or not value.isascii():
+    """True for 11 digits with a plausible date and both mod-11 check digits right.
+
+    On the hub's hot path (every identity number of every event): plain
+    arithmetic over the digits, about 1 µs.
+    """
+    if type(value) is not str or len(value) != 11 or not (value.isascii() and value.isdigit()):
         return False
-    if not value.isdigit() or not _has_plausible_date(value):
-        return False
-    return check_digits(value[:9]) == value[9:]
+    d = [ord(character) - 48 for character in value]
+    first = (
+        11
+        - (
+            3 * d[0]
+            + 7 * d[1]
+            + 6 * d[2]
+            + d[3]
+            + 8 * d[4]
+            + 9 * d[5]
+            + 4 * d[6]
+            + 5 * d[7]
+            + 2 * d[8]
+        )
+        % 11
+    )
+    second = (
+        11
+        - (
+            5 * d[0]
+            + 4 * d[1]
+            + 3 * d[2]
+            + 2 * d[3]
+            + 7 * d[4]
+            + 6 * d[5]
+            + 5 * d[6]
+            + 4 * d[7]
+            + 3 * d[8]
+            + 2 * d[9]
+        )
+        % 11
+    )
+    return first % 11 == d[9] and second % 11 == d[10] and _has_plausible_date(d)
 
 
 def is_synthetic(value: str) -> bool:

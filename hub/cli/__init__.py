@@ -8,6 +8,7 @@ import click
 from hub import __version__
 from hub.cli.broker import broker
 from hub.cli.demo import demo
+from hub.cli.dlq import dlq
 from hub.cli.run import run
 from hub.cli.schemas import schemas
 from hub.cli.topics import topics
@@ -21,6 +22,7 @@ def main() -> None:
 
 main.add_command(broker)
 main.add_command(demo)
+main.add_command(dlq)
 main.add_command(run)
 main.add_command(schemas)
 main.add_command(topics)

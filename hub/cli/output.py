@@ -7,6 +7,7 @@ stdout, so scripts never parse tables.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
@@ -21,9 +22,13 @@ json_option = click.option(
 )
 
 
+_PIPED_WIDTH = 160  # rich assumes 80 columns when piped, which folds every table
+
+
 def console() -> Console:
     """Console on stdout for readable output (no colour codes when piped)."""
-    return Console(highlight=False, soft_wrap=True)
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, soft_wrap=True, width=_PIPED_WIDTH if piped else None)
 
 
 def error_console() -> Console:

@@ -28,7 +28,7 @@ from confluent_kafka import (
 from hub.kafka.admin import admin_client
 from hub.kafka.clients import transactional_consumer, transactional_producer
 from hub.kafka.restore import restore_partitions
-from hub.kafka.topology import AGENCIES, AUDIT, REGISTRY, ingress
+from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.records import Headers, IngressRecord, OutgoingRecord
 from hub.pipeline.state import PartitionState
@@ -36,7 +36,8 @@ from hub.settings import KafkaSettings
 
 LOG = logging.getLogger("hub.service")
 GROUP_ID = "justice-hub"
-INGRESS_TOPICS = [ingress(agency) for agency in AGENCIES]
+# The agencies' ingress topics, and operations' re-drives of dead letters.
+INGRESS_TOPICS = [*(ingress(agency) for agency in AGENCIES), REDRIVE]
 
 
 def _now_ms() -> int:

@@ -18,6 +18,7 @@ DLQ = "hub.dlq"
 AUDIT = "hub.audit"
 REGISTRY = "hub.registry"
 ALERTS = "hub.alerts"
+REDRIVE = "hub.redrive"
 
 _KEEP_FOREVER = MappingProxyType({"retention.ms": "-1"})  # auditors replay years of events
 _COMPACTED = MappingProxyType({"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"})
@@ -55,6 +56,12 @@ def topology(partitions: int = DEFAULT_PARTITIONS) -> tuple[TopicSpec, ...]:
     ]
     hub = [
         TopicSpec(DLQ, partitions, "every rejected event, for operations", _KEEP_FOREVER),
+        TopicSpec(
+            REDRIVE,
+            partitions,
+            "dead letters re-driven by operations, read by the hub",
+            _KEEP_FOREVER,
+        ),
         TopicSpec(
             AUDIT, partitions, "hash-chained audit records, one chain per partition", _KEEP_FOREVER
         ),

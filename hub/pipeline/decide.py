@@ -111,7 +111,7 @@ class Pipeline:
         state: PartitionState,
         now_ms: int,
     ) -> Outcome:
-        rejection = self._admission_problem(record.topic, envelope, data)
+        rejection = self._admission_problem(record.origin_topic, envelope, data)
         if rejection is not None:
             return Rejected(rejection, envelope, envelope.subject)
         try:

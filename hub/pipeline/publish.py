@@ -18,7 +18,13 @@ from hub.kafka.topology import egress
 from hub.pipeline.audit import digest
 from hub.pipeline.dlq import dead_letter
 from hub.pipeline.outcomes import Accepted, Duplicate, Outcome, Parked, Rejected
-from hub.pipeline.records import IngressRecord, OutgoingRecord
+from hub.pipeline.records import (
+    REDRIVE_BY_HEADER,
+    REDRIVE_OF_HEADER,
+    IngressRecord,
+    OutgoingRecord,
+    header,
+)
 from hub.pipeline.state import ParkedEvent, PartitionState
 
 HUB_SOURCE = "urn:no:justice:hub"
@@ -27,7 +33,16 @@ ALERT_RECIPIENT = "police"
 
 
 def _event_fields(envelope: Envelope | None, record: IngressRecord) -> dict[str, Any]:
+    redrive = (
+        {
+            "redriveOf": header(record.headers, REDRIVE_OF_HEADER),
+            "redriveBy": header(record.headers, REDRIVE_BY_HEADER),
+        }
+        if record.is_redrive
+        else {}
+    )
     return {
+        **redrive,
         "eventId": envelope.id if envelope else None,
         "source": envelope.source if envelope else None,
         "type": envelope.type if envelope else None,

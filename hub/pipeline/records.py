@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.kafka.topology import REDRIVE
+
 Headers = tuple[tuple[str, bytes | None], ...]
+
+# Headers operations add when they re-drive a dead letter through `hub.redrive`.
+ORIGINAL_TOPIC_HEADER = "hub_original_topic"
+REDRIVE_OF_HEADER = "hub_redrive_of"
+REDRIVE_BY_HEADER = "hub_redrive_by"
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """The first header called `name`, as text."""
+    value = next((v for k, v in headers if k == name), None)
+    return None if value is None else value.decode(errors="replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,17 @@ class IngressRecord:
     def position(self) -> str:
         """`topic/partition/offset`: where an auditor finds the original."""
         return f"{self.topic}/{self.partition}/{self.offset}"
+
+    @property
+    def is_redrive(self) -> bool:
+        return self.topic == REDRIVE
+
+    @property
+    def origin_topic(self) -> str:
+        """The ingress topic the event first came on (a re-driven one names it in a header)."""
+        if self.is_redrive:
+            return header(self.headers, ORIGINAL_TOPIC_HEADER) or self.topic
+        return self.topic
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,10 @@ def test_demo_json_accounts_for_every_event_as_the_scenario_expects(
     # Case 3 of every ten carries a broken leave, case 6 a resend, and the bad senders
     # a malformed value, a spoofed source and a schema violation (see hub.demo.scenario).
     assert summary["rejected"] == {
-        "DECODE_ERROR": 1, "SCHEMA_INVALID": 2, "UNAUTHORIZED_SOURCE": 1,
-    }  # fmt: skip
+        "DECODE_ERROR": 1,
+        "SCHEMA_INVALID": 2,
+        "UNAUTHORIZED_SOURCE": 1,
+    }
     assert summary["deduplicated"] == 1
     assert summary["accepted"] == summary["events_published"] - 5
     assert set(summary["deliveries"]) == {"police", "courts", "koda"}
