@@ -3,23 +3,42 @@ module of its own and is registered here."""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
 from hub import __version__
+from hub.catalogue.catalogue import CatalogueError
+from hub.cli.audit import audit
 from hub.cli.broker import broker
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
+from hub.cli.output import fail
 from hub.cli.run import run
 from hub.cli.schemas import schemas
 from hub.cli.topics import topics
+from hub.kafka.io import KafkaUnreachableError
+from hub.pipeline.route import RoutesError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HubGroup(click.Group):
+    """Turns the errors people can act on into one line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (KafkaUnreachableError, CatalogueError, RoutesError) as error:
+            fail(str(error), as_json="--json" in sys.argv)
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hub")
 def main() -> None:
     """The justice-chain event hub: police, courts and KODA over Kafka."""
 
 
+main.add_command(audit)
 main.add_command(broker)
 main.add_command(demo)
 main.add_command(dlq)

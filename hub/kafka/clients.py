@@ -14,8 +14,11 @@ from confluent_kafka import Consumer, Producer
 
 from hub.settings import KafkaSettings
 
-# librdkafka logs through this logger instead of writing to stderr itself.
+# librdkafka logs through this logger instead of writing to stderr itself. Commands
+# that report an unreachable broker say so once; `hub run` configures logging and
+# shows these lines.
 LOG = logging.getLogger("hub.kafka")
+LOG.addHandler(logging.NullHandler())
 
 
 def transactional_producer(settings: KafkaSettings, transactional_id: str) -> Producer:

@@ -7,11 +7,28 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 
 from hub.kafka.clients import LOG
 from hub.pipeline.records import Headers, OutgoingRecord
 from hub.settings import KafkaSettings
+
+
+class KafkaUnreachableError(RuntimeError):
+    """Kafka did not answer, or lacks a topic the command needs: a one-line error for people."""
+
+    def __init__(self, bootstrap: str, problem: str) -> None:
+        super().__init__(
+            f"Kafka at {bootstrap}: {problem} (is it running? `hub broker status`; "
+            "are the topics there? `hub topics init`)"
+        )
 
 
 class RecordWriter:
@@ -89,7 +106,15 @@ def read_topic(
         "logger": LOG,
     }
     consumer = Consumer(config)
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+    except KafkaException as failure:
+        consumer.close()
+        raise KafkaUnreachableError(settings.bootstrap, failure.args[0].str()) from failure
+    if metadata.error is not None:
+        consumer.close()
+        raise KafkaUnreachableError(settings.bootstrap, f"{topic}: {metadata.error.str()}")
+    partitions = metadata.partitions
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
     found: list[ConsumedRecord] = []
     at_end: set[int] = set()

@@ -26,11 +26,12 @@ from confluent_kafka import (
 )
 
 from hub.kafka.admin import admin_client
+from hub.kafka.batch import BatchWriter, DeliveryFailedError
 from hub.kafka.clients import transactional_consumer, transactional_producer
 from hub.kafka.restore import restore_partitions
 from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
 from hub.pipeline.process import PartitionProcessor
-from hub.pipeline.records import Headers, IngressRecord, OutgoingRecord
+from hub.pipeline.records import Headers, IngressRecord
 from hub.pipeline.state import PartitionState
 from hub.settings import KafkaSettings
 
@@ -158,46 +159,30 @@ class HubService:
         if not records and not expiring:
             return
         producer.begin_transaction()
+        batch = BatchWriter(producer)
         try:
             for message in records:
                 record = _ingress_record(message)
-                self._write(
-                    producer, self.processor.handle(record, self.states[record.partition], now)
-                )
+                batch.add(self.processor.handle(record, self.states[record.partition], now))
             for state in expiring:
-                self._write(producer, self.processor.expire(state, now))
+                batch.add(self.processor.expire(state, now))
+            batch.finish()
             if records:
                 producer.send_offsets_to_transaction(
                     _next_offsets(records), consumer.consumer_group_metadata(), 30
                 )
             producer.commit_transaction(60)
-        except KafkaException as error:
+        except (KafkaException, DeliveryFailedError) as error:
             self._recover(error, consumer, producer)
             return
         self.counts["in"] += len(records)
 
-    def _write(self, producer: Producer, records: list[OutgoingRecord]) -> None:
-        for record in records:
-            # -1: let the partitioner place it by key; the hub's state topics name p.
-            partition = -1 if record.partition is None else record.partition
-            while True:
-                try:
-                    producer.produce(
-                        record.topic,
-                        record.value,
-                        record.key,
-                        partition,
-                        headers=list(record.headers),
-                    )
-                    break
-                except BufferError:  # the local queue is full: let librdkafka send some
-                    producer.poll(0.05)
-
-    def _recover(self, error: KafkaException, consumer: Consumer, producer: Producer) -> None:
-        kafka_error = error.args[0]
-        if not kafka_error.txn_requires_abort():
+    def _recover(
+        self, error: KafkaException | DeliveryFailedError, consumer: Consumer, producer: Producer
+    ) -> None:
+        if isinstance(error, KafkaException) and not error.args[0].txn_requires_abort():
             raise error  # fatal, e.g. fenced by a newer instance: stop rather than duplicate
-        LOG.warning("transaction aborted (%s); rewinding to the last commit", kafka_error.str())
+        LOG.warning("transaction aborted (%s); rewinding to the last commit", error)
         producer.abort_transaction(60)
         self._rewind(consumer)
 

@@ -51,7 +51,11 @@ def stop(pid: int, timeout: float) -> None:
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something listens on the port (connections left in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the JVM does for its listeners: without it a just-stopped broker's
+        # TIME_WAIT connections would make a restart look blocked.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -9,8 +9,8 @@ digests and identifiers, never personal data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -61,3 +61,31 @@ class AuditChain:
         key = str(fields.get("caseId") or "").encode() or None
         value = orjson.dumps({**body, "hash": this_hash})
         return OutgoingRecord(AUDIT, key, value, partition=self.partition)
+
+
+Locate = Callable[[OutgoingRecord], tuple[int, int]]
+
+
+@dataclass(slots=True)
+class AuditDraft:
+    """An audit record waiting for the partitions and offsets of the records it names.
+
+    Egress and DLQ records get their offsets only when the broker has them; the
+    edge writes them first, then seals each draft (in order) and writes the
+    audit record in the same transaction.
+    """
+
+    chain: AuditChain
+    action: str
+    fields: dict[str, Any]
+    time_ms: int
+    # (the entry in `fields` that names the record, the record)
+    names: list[tuple[dict[str, Any], OutgoingRecord]] = field(default_factory=list)
+
+    def seal(self, locate: Locate) -> OutgoingRecord:
+        for entry, record in self.names:
+            entry["partition"], entry["offset"] = locate(record)
+        return self.chain.append(self.action, self.fields, self.time_ms)
+
+
+Output = OutgoingRecord | AuditDraft

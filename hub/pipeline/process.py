@@ -7,11 +7,12 @@ REFERENCE_NOT_FOUND when its bounded wait runs out. Nothing is dropped.
 
 from __future__ import annotations
 
+from hub.pipeline.audit import Output
 from hub.pipeline.decide import Pipeline
 from hub.pipeline.outcomes import Accepted, Rejected, Rejection
 from hub.pipeline.publish import Publisher
 from hub.pipeline.reasons import RejectReason
-from hub.pipeline.records import IngressRecord, OutgoingRecord
+from hub.pipeline.records import IngressRecord
 from hub.pipeline.state import PartitionState
 
 
@@ -22,9 +23,7 @@ class PartitionProcessor:
         self.pipeline = pipeline
         self.publisher = publisher
 
-    def handle(
-        self, record: IngressRecord, state: PartitionState, now_ms: int
-    ) -> list[OutgoingRecord]:
+    def handle(self, record: IngressRecord, state: PartitionState, now_ms: int) -> list[Output]:
         outcome = self.pipeline.decide(record, state, now_ms)
         out = self.publisher.records_for(outcome, record, state, now_ms)
         if isinstance(outcome, Accepted) and outcome.registry_change is not None:
@@ -32,14 +31,14 @@ class PartitionProcessor:
                 out.extend(self._retry(key, state, now_ms))
         return out
 
-    def _retry(self, key: str, state: PartitionState, now_ms: int) -> list[OutgoingRecord]:
+    def _retry(self, key: str, state: PartitionState, now_ms: int) -> list[Output]:
         parked = state.parked[key]
         # It was marked seen when parked; forget that so it is decided afresh.
         return [state.unpark(key), state.forget(key), *self.handle(parked.record, state, now_ms)]
 
-    def expire(self, state: PartitionState, now_ms: int) -> list[OutgoingRecord]:
+    def expire(self, state: PartitionState, now_ms: int) -> list[Output]:
         """Reject every parked event whose wait has run out (REFERENCE_NOT_FOUND)."""
-        out: list[OutgoingRecord] = []
+        out: list[Output] = []
         for key in state.expired(now_ms):
             parked = state.parked[key]
             out += [state.unpark(key), state.forget(key)]

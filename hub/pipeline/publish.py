@@ -15,7 +15,7 @@ import orjson
 
 from hub.envelope import Envelope, new_envelope, to_headers
 from hub.kafka.topology import egress
-from hub.pipeline.audit import digest
+from hub.pipeline.audit import AuditDraft, Output, digest
 from hub.pipeline.dlq import dead_letter
 from hub.pipeline.outcomes import Accepted, Duplicate, Outcome, Parked, Rejected
 from hub.pipeline.records import (
@@ -60,44 +60,44 @@ class Publisher:
 
     def records_for(
         self, outcome: Outcome, record: IngressRecord, state: PartitionState, now_ms: int
-    ) -> list[OutgoingRecord]:
+    ) -> list[Output]:
         fields = _event_fields(getattr(outcome, "envelope", None), record)
         match outcome:
             case Accepted():
                 return self._accepted(outcome, fields, state, now_ms)
             case Rejected(rejection=rejection, envelope=envelope, case_id=case_id):
-                reject_fields = {**fields, "reason": rejection.reason.value}
-                return [
-                    dead_letter(record, rejection, envelope, case_id, now_ms),
-                    state.audit.append("REJECT", reject_fields, now_ms),
-                ]
+                letter = dead_letter(record, rejection, envelope, case_id, now_ms)
+                dlq_entry = {"topic": letter.topic}
+                reject_fields = {**fields, "reason": rejection.reason.value, "dlq": dlq_entry}
+                draft = AuditDraft(state.audit, "REJECT", reject_fields, now_ms)
+                draft.names.append((dlq_entry, letter))
+                return [letter, draft]
             case Duplicate():
-                return [state.audit.append("DEDUPE", fields, now_ms)]
+                return [AuditDraft(state.audit, "DEDUPE", fields, now_ms)]
             case Parked(envelope=envelope, missing=missing, deadline_ms=deadline):
                 parked = ParkedEvent(record, envelope.subject, missing, deadline)
                 return [
                     state.mark_seen(envelope, now_ms),
                     state.park(envelope, parked),
-                    state.audit.append("PARK", fields, now_ms),
+                    AuditDraft(state.audit, "PARK", fields, now_ms),
                 ]
         raise TypeError(f"unknown outcome {outcome!r}")
 
     def _accepted(
         self, outcome: Accepted, fields: dict[str, Any], state: PartitionState, now_ms: int
-    ) -> list[OutgoingRecord]:
+    ) -> list[Output]:
         envelope = outcome.envelope
         key = envelope.subject.encode()
         headers = tuple(to_headers(envelope))
-        out = [state.mark_seen(envelope, now_ms)]
+        out: list[Output] = [state.mark_seen(envelope, now_ms)]
         if outcome.registry_change is not None:
             out.append(state.record_case(outcome.registry_change))
-        deliveries = []
+        deliveries: list[tuple[dict[str, Any], OutgoingRecord]] = []
         for delivery in outcome.deliveries:
             topic = egress(delivery.agency)
-            out.append(OutgoingRecord(topic, key, orjson.dumps(delivery.data), headers))
-            deliveries.append(
-                {"recipient": delivery.agency, "topic": topic, "eventId": envelope.id}
-            )
+            egress_record = OutgoingRecord(topic, key, orjson.dumps(delivery.data), headers)
+            entry = {"recipient": delivery.agency, "topic": topic, "eventId": envelope.id}
+            deliveries.append((entry, egress_record))
         for alert in outcome.alerts:
             alert_envelope = new_envelope(
                 VICTIM_ALERT,
@@ -107,20 +107,21 @@ class Publisher:
                 event_id=alert.alert_id,
                 traceparent=envelope.traceparent,
             )
-            out.append(
-                OutgoingRecord(
-                    egress(ALERT_RECIPIENT),
-                    key,
-                    orjson.dumps(alert.data),
-                    tuple(to_headers(alert_envelope)),
-                )
+            alert_record = OutgoingRecord(
+                egress(ALERT_RECIPIENT),
+                key,
+                orjson.dumps(alert.data),
+                tuple(to_headers(alert_envelope)),
             )
-            deliveries.append(
-                {
-                    "recipient": ALERT_RECIPIENT,
-                    "topic": egress(ALERT_RECIPIENT),
-                    "eventId": alert.alert_id,
-                }
-            )
-        out.append(state.audit.append("ACCEPT", {**fields, "deliveries": deliveries}, now_ms))
+            entry = {
+                "recipient": ALERT_RECIPIENT,
+                "topic": egress(ALERT_RECIPIENT),
+                "eventId": alert.alert_id,
+            }
+            deliveries.append((entry, alert_record))
+        out.extend(record for _, record in deliveries)
+        entries = [entry for entry, _ in deliveries]
+        draft = AuditDraft(state.audit, "ACCEPT", {**fields, "deliveries": entries}, now_ms)
+        draft.names.extend(deliveries)
+        out.append(draft)
         return out

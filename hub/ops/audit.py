@@ -1,0 +1,187 @@
+"""`hub audit verify`: the audit log is unbroken and accounts for every event.
+
+Three checks, each over what is committed in Kafka:
+- chain: per partition of `hub.audit`, sequence numbers run 0, 1, 2, ...;
+  each record's `previous` is the hash of the one before; each `hash` is
+  SHA-256 over the previous hash and the record. The first broken link is
+  reported with its sequence number.
+- accounting: every ingress record (and every re-drive) ends in exactly one
+  ACCEPT, REJECT or DEDUPE, or is still parked; its digest matches the bytes on
+  the ingress topic, so the original cannot have been altered.
+- deliveries: every delivery an ACCEPT names is on its egress topic at the
+  partition and offset given, with the same event id, and its recipients are
+  those the route names; every REJECT's dead letter is where it says.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from hub.kafka.io import ConsumedRecord, read_topic
+from hub.kafka.topology import AGENCIES, AUDIT, DLQ, REDRIVE, egress, ingress
+from hub.pipeline.audit import GENESIS, digest, record_hash
+from hub.pipeline.route import Routes, UnknownRouteError
+from hub.settings import KafkaSettings
+
+FINAL = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditProblem:
+    check: str  # chain, accounting or deliveries
+    partition: int | None
+    sequence: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    records: int
+    chains: Mapping[int, int]  # partition -> records in its chain
+    ingress_records: int
+    accepted: int
+    rejected: int
+    deduplicated: int
+    parked: int
+    deliveries_checked: int
+    problems: tuple[AuditProblem, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def chain_breaks(records: Sequence[ConsumedRecord]) -> list[AuditProblem]:
+    """The first broken link of each partition's chain (records in offset order)."""
+    problems = []
+    by_partition: dict[int, list[ConsumedRecord]] = defaultdict(list)
+    for record in records:
+        by_partition[record.partition].append(record)
+    for partition, chain in sorted(by_partition.items()):
+        expected_sequence, previous = 0, GENESIS
+        for record in sorted(chain, key=lambda r: r.offset):
+            body = orjson.loads(record.value or b"{}")
+            sequence, claimed = body.get("sequence"), body.pop("hash", None)
+            problem = None
+            if sequence != expected_sequence:
+                problem = f"sequence {sequence} follows {expected_sequence - 1}"
+            elif body.get("previous") != previous:
+                problem = "its previous hash is not the hash of the record before it"
+            elif claimed != record_hash(previous, body):
+                problem = "its hash does not match its content (altered or forged)"
+            if problem:
+                message = f"hub.audit/{partition} offset {record.offset}: {problem}"
+                problems.append(AuditProblem("chain", partition, sequence, message))
+                break
+            expected_sequence, previous = expected_sequence + 1, claimed
+    return problems
+
+
+def _accounting(
+    audits: Iterable[dict[str, Any]], ingress_records: Sequence[ConsumedRecord]
+) -> tuple[list[AuditProblem], dict[str, int]]:
+    final: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    parked: set[str] = set()
+    for audit in audits:
+        if audit["action"] in FINAL:
+            final[audit["ingress"]].append(audit)
+        else:
+            parked.add(audit["ingress"])
+    problems = []
+    counts = {"ACCEPT": 0, "REJECT": 0, "DEDUPE": 0, "parked": 0}
+    for record in ingress_records:
+        position = f"{record.topic}/{record.partition}/{record.offset}"
+        outcomes = final.get(position, [])
+        if len(outcomes) == 1:
+            counts[outcomes[0]["action"]] += 1
+            if outcomes[0]["digest"] != digest(record.value):
+                problems.append(
+                    AuditProblem(
+                        "accounting",
+                        None,
+                        outcomes[0]["sequence"],
+                        f"{position}: digest differs from the record",
+                    )
+                )
+        elif not outcomes and position in parked:
+            counts["parked"] += 1
+        else:
+            what = "no outcome" if not outcomes else f"{len(outcomes)} outcomes"
+            problems.append(AuditProblem("accounting", None, None, f"{position}: {what}"))
+    return problems, counts
+
+
+def _deliveries(
+    audits: Iterable[dict[str, Any]], placed: Mapping[str, bytes | None], routes: Routes
+) -> tuple[list[AuditProblem], int]:
+    problems, checked = [], 0
+    for audit in audits:
+        named = [*audit.get("deliveries", []), *([audit["dlq"]] if "dlq" in audit else [])]
+        for entry in named:
+            checked += 1
+            where = f"{entry['topic']}/{entry.get('partition')}/{entry.get('offset')}"
+            wrong_event = "eventId" in entry and placed.get(where) != entry["eventId"].encode()
+            if where not in placed or wrong_event:
+                problems.append(
+                    AuditProblem(
+                        "deliveries",
+                        None,
+                        audit["sequence"],
+                        f"{audit['eventId']}: nothing matching at {where}",
+                    )
+                )
+        if audit["action"] == "ACCEPT":
+            problems += _route_problems(audit, routes)
+    return problems, checked
+
+
+def _route_problems(audit: Mapping[str, Any], routes: Routes) -> list[AuditProblem]:
+    type_name = (audit.get("type") or "").removeprefix("no.justice.")
+    try:
+        due = {r.agency for r in routes.route_for(type_name).recipients}
+    except UnknownRouteError:
+        return [AuditProblem("deliveries", None, audit["sequence"], f"no route for {type_name}")]
+    got = {d["recipient"] for d in audit.get("deliveries", []) if d["eventId"] == audit["eventId"]}
+    if got == due:
+        return []
+    message = (
+        f"{audit['eventId']} ({type_name}) went to {sorted(got)}, its route names {sorted(due)}"
+    )
+    return [AuditProblem("deliveries", None, audit["sequence"], message)]
+
+
+def verify_audit(settings: KafkaSettings, routes: Routes) -> AuditReport:
+    """Read the audit log, the ingress, egress and DLQ topics, and check them against each other."""
+    records = read_topic(settings, AUDIT)
+    audits = [orjson.loads(r.value or b"{}") for r in records]
+    ingress_records = [
+        r for t in [*map(ingress, AGENCIES), REDRIVE] for r in read_topic(settings, t)
+    ]
+    # Egress records carry the event id in ce_id; a dead letter only needs to be there.
+    placed = {
+        f"{r.topic}/{r.partition}/{r.offset}": r.header("ce_id")
+        for t in [*map(egress, AGENCIES), DLQ]
+        for r in read_topic(settings, t)
+    }
+    problems = chain_breaks(records)
+    accounting, counts = _accounting(audits, ingress_records)
+    delivery_problems, checked = _deliveries(audits, placed, routes)
+    chains: dict[int, int] = defaultdict(int)
+    for record in records:
+        chains[record.partition] += 1
+    return AuditReport(
+        records=len(records),
+        chains=dict(chains),
+        ingress_records=len(ingress_records),
+        accepted=counts["ACCEPT"],
+        rejected=counts["REJECT"],
+        deduplicated=counts["DEDUPE"],
+        parked=counts["parked"],
+        deliveries_checked=checked,
+        problems=tuple(problems + accounting + delivery_problems),
+    )
