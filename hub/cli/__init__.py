@@ -11,13 +11,16 @@ import click
 from hub import __version__
 from hub.catalogue.catalogue import CatalogueError
 from hub.cli.audit import audit
+from hub.cli.bench import bench
 from hub.cli.broker import broker
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.output import fail
+from hub.cli.replay import replay_command
 from hub.cli.run import run
 from hub.cli.schemas import schemas
 from hub.cli.topics import topics
+from hub.cli.trace import trace
 from hub.kafka.io import KafkaUnreachableError
 from hub.pipeline.route import RoutesError
 
@@ -39,9 +42,12 @@ def main() -> None:
 
 
 main.add_command(audit)
+main.add_command(bench)
 main.add_command(broker)
 main.add_command(demo)
 main.add_command(dlq)
+main.add_command(replay_command)
 main.add_command(run)
 main.add_command(schemas)
 main.add_command(topics)
+main.add_command(trace)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import (
@@ -12,12 +11,13 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     KafkaException,
+    Message,
     Producer,
     TopicPartition,
 )
 
 from hub.kafka.clients import LOG
-from hub.pipeline.records import Headers, OutgoingRecord
+from hub.pipeline.records import IngressRecord, OutgoingRecord
 from hub.settings import KafkaSettings
 
 
@@ -70,18 +70,8 @@ def publish(
     RecordWriter(settings).write(records, timeout)
 
 
-@dataclass(frozen=True, slots=True)
-class ConsumedRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Headers
-    timestamp_ms: int
-
-    def header(self, name: str) -> bytes | None:
-        return next((value for key, value in self.headers if key == name), None)
+# Tools read the same kind of record the hub consumes.
+ConsumedRecord = IngressRecord
 
 
 def read_topic(
@@ -131,20 +121,22 @@ def read_topic(
                     at_end.add(message.partition() or 0)
                     continue
                 if keys is None or message.key() in keys:
-                    found.append(_consumed(message))
+                    found.append(consumed(message))
     finally:
         consumer.close()
     return found
 
 
-def _consumed(message: Any) -> ConsumedRecord:
-    headers = tuple(message.headers() or ())
-    return ConsumedRecord(
-        message.topic(),
-        message.partition(),
-        message.offset(),
+def consumed(message: Message) -> ConsumedRecord:
+    """A librdkafka message as a plain value (header values as bytes)."""
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return IngressRecord(
+        message.topic() or "",
+        message.partition() or 0,
+        message.offset() or 0,
         message.key(),
         message.value(),
-        headers,
+        tuple((name, value.encode() if isinstance(value, str) else value) for name, value in pairs),
         message.timestamp()[1],
     )

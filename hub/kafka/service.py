@@ -28,10 +28,10 @@ from confluent_kafka import (
 from hub.kafka.admin import admin_client
 from hub.kafka.batch import BatchWriter, DeliveryFailedError
 from hub.kafka.clients import transactional_consumer, transactional_producer
+from hub.kafka.io import consumed
 from hub.kafka.restore import restore_partitions
 from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
 from hub.pipeline.process import PartitionProcessor
-from hub.pipeline.records import Headers, IngressRecord
 from hub.pipeline.state import PartitionState
 from hub.settings import KafkaSettings
 
@@ -43,26 +43,6 @@ INGRESS_TOPICS = [*(ingress(agency) for agency in AGENCIES), REDRIVE]
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _ingress_record(message: Message) -> IngressRecord:
-    return IngressRecord(
-        message.topic() or "",
-        message.partition() or 0,
-        message.offset() or 0,
-        message.key(),
-        message.value(),
-        _headers(message),
-        message.timestamp()[1],
-    )
-
-
-def _headers(message: Message) -> Headers:
-    raw = message.headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
-    return tuple(
-        (name, value.encode() if isinstance(value, str) else value) for name, value in pairs
-    )
 
 
 def _next_offsets(messages: Iterable[Message]) -> list[TopicPartition]:
@@ -162,7 +142,7 @@ class HubService:
         batch = BatchWriter(producer)
         try:
             for message in records:
-                record = _ingress_record(message)
+                record = consumed(message)
                 batch.add(self.processor.handle(record, self.states[record.partition], now))
             for state in expiring:
                 batch.add(self.processor.expire(state, now))

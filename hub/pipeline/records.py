@@ -22,7 +22,7 @@ def header(headers: Headers, name: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class IngressRecord:
-    """One record consumed from an `ingress.*` topic."""
+    """One record consumed from Kafka: an `ingress.*` topic for the hub, any topic for tools."""
 
     topic: str
     partition: int
@@ -36,6 +36,10 @@ class IngressRecord:
     def position(self) -> str:
         """`topic/partition/offset`: where an auditor finds the original."""
         return f"{self.topic}/{self.partition}/{self.offset}"
+
+    def header(self, name: str) -> bytes | None:
+        """The first header called `name`."""
+        return next((value for key, value in self.headers if key == name), None)
 
     @property
     def is_redrive(self) -> bool:
