@@ -6,9 +6,10 @@ from pathlib import Path
 
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.catalogue.validation import SchemaValidators
+from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.decide import Pipeline, PipelineLimits
 from hub.pipeline.process import PartitionProcessor
-from hub.pipeline.publish import VICTIM_ALERT, Publisher
+from hub.pipeline.publish import Publisher
 from hub.pipeline.route import default_routes_path, load_routes
 
 

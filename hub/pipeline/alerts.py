@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.envelope import Envelope
-from hub.pipeline.outcomes import VictimAlert
 from hub.pipeline.registry import CaseFacts
 from hub.pipeline.route import AlertTrigger
 
+VICTIM_ALERT = "victim.alert"
 _ALERT_NAMESPACE = uuid.UUID("5d0f3c2e-8a51-4f0e-9f3a-6c1b7d2e9a40")
 
 
@@ -54,8 +54,8 @@ def victim_alerts(
     data: Mapping[str, Any],
     facts: CaseFacts,
     now_ms: int,
-) -> tuple[VictimAlert, ...]:
-    """The alerts `trigger` raises for the victims of `facts` who asked for its category."""
+) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(alert id, victim.alert data) for each victim of `facts` who asked for this category."""
     if not condition_holds(trigger, data):
         return ()
     notify_by = _instant(now_ms + int(trigger.notify_within.total_seconds() * 1000))
@@ -91,5 +91,5 @@ def victim_alerts(
             alert["window"] = window
         if "prisonUnit" in data:
             alert["prisonUnit"] = data["prisonUnit"]
-        alerts.append(VictimAlert(alert["alertId"], alert))
+        alerts.append((alert["alertId"], alert))
     return tuple(alerts)

@@ -21,7 +21,7 @@ from hub.catalogue.validation import (
     UnsupportedVersionError,
 )
 from hub.envelope import Envelope, EnvelopeError, from_headers
-from hub.pipeline.alerts import victim_alerts
+from hub.pipeline.alerts import VICTIM_ALERT, victim_alerts
 from hub.pipeline.decode import DEFAULT_MAX_EVENT_BYTES, decode_value
 from hub.pipeline.outcomes import (
     Accepted,
@@ -179,10 +179,18 @@ class Pipeline:
     ) -> tuple[VictimAlert, ...]:
         if facts is None:
             return ()
+        # Alerts follow the victim.alert route like any event: its fields, its recipients.
+        recipients = self.routes.route_for(VICTIM_ALERT).recipients
         return tuple(
-            alert
+            VictimAlert(
+                alert_id,
+                tuple(
+                    Delivery(r.agency, project_for_recipient(alert, r.projection))
+                    for r in recipients
+                ),
+            )
             for trigger in self.routes.alerts_for(envelope.event_type)
-            for alert in victim_alerts(trigger, envelope, data, facts, now_ms)
+            for alert_id, alert in victim_alerts(trigger, envelope, data, facts, now_ms)
         )
 
 

@@ -30,10 +30,10 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class VictimAlert:
-    """A victim.alert the hub raises for police; `data` follows the victim.alert schema."""
+    """A victim.alert the hub raises, projected for each recipient the victim.alert route names."""
 
     alert_id: str
-    data: Mapping[str, Any]
+    deliveries: tuple[Delivery, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import orjson
 
 from hub.envelope import Envelope, new_envelope, to_headers
 from hub.kafka.topology import egress
+from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.audit import AuditDraft, Output, digest
 from hub.pipeline.dlq import dead_letter
 from hub.pipeline.outcomes import Accepted, Duplicate, Outcome, Parked, Rejected
@@ -28,8 +29,6 @@ from hub.pipeline.records import (
 from hub.pipeline.state import ParkedEvent, PartitionState
 
 HUB_SOURCE = "urn:no:justice:hub"
-VICTIM_ALERT = "victim.alert"
-ALERT_RECIPIENT = "police"
 
 
 def _event_fields(envelope: Envelope | None, record: IngressRecord) -> dict[str, Any]:
@@ -107,18 +106,14 @@ class Publisher:
                 event_id=alert.alert_id,
                 traceparent=envelope.traceparent,
             )
-            alert_record = OutgoingRecord(
-                egress(ALERT_RECIPIENT),
-                key,
-                orjson.dumps(alert.data),
-                tuple(to_headers(alert_envelope)),
-            )
-            entry = {
-                "recipient": ALERT_RECIPIENT,
-                "topic": egress(ALERT_RECIPIENT),
-                "eventId": alert.alert_id,
-            }
-            deliveries.append((entry, alert_record))
+            alert_headers = tuple(to_headers(alert_envelope))
+            for delivery in alert.deliveries:
+                topic = egress(delivery.agency)
+                alert_record = OutgoingRecord(
+                    topic, key, orjson.dumps(delivery.data), alert_headers
+                )
+                entry = {"recipient": delivery.agency, "topic": topic, "eventId": alert.alert_id}
+                deliveries.append((entry, alert_record))
         out.extend(record for _, record in deliveries)
         entries = [entry for entry, _ in deliveries]
         draft = AuditDraft(state.audit, "ACCEPT", {**fields, "deliveries": entries}, now_ms)
