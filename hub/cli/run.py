@@ -17,6 +17,7 @@ from hub.kafka.health import serve_health
 from hub.kafka.service import HubService
 from hub.pipeline.decide import PipelineLimits
 from hub.settings import KafkaSettings
+from hub.telemetry import tracer_for
 
 
 @click.command()
@@ -51,7 +52,7 @@ def run(
     limits = PipelineLimits(park_timeout_ms=int(park_timeout * 1000))
     processor = build_processor(schemas, routes, limits)
     settings = KafkaSettings.from_env()
-    service = HubService(settings, processor, instance_id)
+    service = HubService(settings, processor, instance_id, tracer=tracer_for("justice-hub"))
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

@@ -30,6 +30,7 @@ from hub.localbroker import LocalBroker
 from hub.pipeline.decide import PipelineLimits
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings, LocalBrokerSettings
+from hub.telemetry import tracer_for
 
 Progress = Callable[[str], None]
 FINAL_ACTIONS = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
@@ -105,7 +106,9 @@ def run_demo(cases: int, seed: int, progress: Progress, timeout: float = 120) ->
     writer = RecordWriter(settings)  # created now, so it is ready when stage 1 starts
     processor = build_processor(limits=PipelineLimits(park_timeout_ms=10_000))
     expected = expectations(processor.pipeline.routes, sent)
-    service = HubService(settings, processor, instance_id=f"demo-{os.getpid()}")
+    service = HubService(
+        settings, processor, instance_id=f"demo-{os.getpid()}", tracer=tracer_for("justice-hub")
+    )
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
     worker.start()

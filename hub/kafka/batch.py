@@ -9,12 +9,14 @@ them visible together, or none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from confluent_kafka import KafkaError, Message, Producer
 
 from hub.pipeline.audit import AuditDraft, Output
 from hub.pipeline.records import OutgoingRecord
+
+EGRESS_PREFIX = "egress."
 
 
 class DeliveryFailedError(RuntimeError):
@@ -29,13 +31,15 @@ class BatchWriter:
         self._located: dict[int, tuple[int, int]] = {}
         self._failures: list[str] = []
 
-    def add(self, outputs: Iterable[Output]) -> None:
+    def add(self, outputs: Iterable[Output], trace: Mapping[str, bytes] | None = None) -> None:
+        """Write `outputs`; `trace` headers (traceparent) replace the sender's on egress records."""
         outputs = list(outputs)
         drafts = [item for item in outputs if isinstance(item, AuditDraft)]
         named = {id(record) for draft in drafts for _, record in draft.names}
         for item in outputs:
             if isinstance(item, OutgoingRecord):
-                self._produce(item, track=id(item) in named)
+                traced = trace if trace and item.topic.startswith(EGRESS_PREFIX) else None
+                self._produce(item, track=id(item) in named, trace=traced)
         self._drafts.extend(drafts)
 
     def finish(self) -> None:
@@ -50,9 +54,14 @@ class BatchWriter:
     def _locate(self, record: OutgoingRecord) -> tuple[int, int]:
         return self._located[id(record)]
 
-    def _produce(self, record: OutgoingRecord, *, track: bool) -> None:
+    def _produce(
+        self, record: OutgoingRecord, *, track: bool, trace: Mapping[str, bytes] | None = None
+    ) -> None:
         # -1: let the partitioner place it by key; the hub's state topics name p.
         partition = -1 if record.partition is None else record.partition
+        headers = list(record.headers)
+        if trace:
+            headers = [(k, v) for k, v in headers if k not in trace] + list(trace.items())
 
         def delivered(error: KafkaError | None, message: Message) -> None:
             if error is not None:
@@ -67,7 +76,7 @@ class BatchWriter:
                     record.value,
                     record.key,
                     partition,
-                    headers=list(record.headers),
+                    headers=headers,
                     on_delivery=delivered if track else None,
                 )
                 return

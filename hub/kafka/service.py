@@ -24,6 +24,7 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+from opentelemetry.trace import SpanKind, Tracer
 
 from hub.kafka.admin import admin_client
 from hub.kafka.batch import BatchWriter, DeliveryFailedError
@@ -32,8 +33,10 @@ from hub.kafka.io import consumed
 from hub.kafka.restore import restore_partitions
 from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
 from hub.pipeline.process import PartitionProcessor
+from hub.pipeline.records import IngressRecord
 from hub.pipeline.state import PartitionState
 from hub.settings import KafkaSettings
+from hub.telemetry import context_from, processing_attributes, trace_headers
 
 LOG = logging.getLogger("hub.service")
 GROUP_ID = "justice-hub"
@@ -63,12 +66,14 @@ class HubService:
         *,
         batch_size: int = 1000,
         clock: Callable[[], int] = _now_ms,
+        tracer: Tracer | None = None,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.instance_id = instance_id
         self.batch_size = batch_size
         self.clock = clock
+        self.tracer = tracer
         self.states: dict[int, PartitionState] = {}
         self.counts: Counter[str] = Counter()
         self.ready = threading.Event()
@@ -143,7 +148,11 @@ class HubService:
         try:
             for message in records:
                 record = consumed(message)
-                batch.add(self.processor.handle(record, self.states[record.partition], now))
+                state = self.states[record.partition]
+                if self.tracer is None:
+                    batch.add(self.processor.handle(record, state, now))
+                else:
+                    self._traced(batch, record, state, now)
             for state in expiring:
                 batch.add(self.processor.expire(state, now))
             batch.finish()
@@ -156,6 +165,19 @@ class HubService:
             self._recover(error, consumer, producer)
             return
         self.counts["in"] += len(records)
+
+    def _traced(
+        self, batch: BatchWriter, record: IngressRecord, state: PartitionState, now: int
+    ) -> None:
+        """The record's processing as a consumer span, child of the sender's publish span;
+        its egress records carry this span as their parent, so the trace continues."""
+        assert self.tracer is not None
+        with self.tracer.start_as_current_span(
+            f"process {record.topic}", context=context_from(record.headers), kind=SpanKind.CONSUMER
+        ) as span:
+            outputs = self.processor.handle(record, state, now)
+            span.set_attributes(processing_attributes(record, outputs))
+            batch.add(outputs, trace=trace_headers(span))
 
     def _recover(
         self, error: KafkaException | DeliveryFailedError, consumer: Consumer, producer: Producer
