@@ -59,7 +59,7 @@ class BatchWriter:
     ) -> None:
         # -1: let the partitioner place it by key; the hub's state topics name p.
         partition = -1 if record.partition is None else record.partition
-        headers = list(record.headers)
+        headers: list[tuple[str, str | bytes | None]] = list(record.headers)
         if trace:
             headers = [(k, v) for k, v in headers if k not in trace] + list(trace.items())
 
