@@ -11,7 +11,6 @@ import click
 from hub import __version__
 from hub.catalogue.catalogue import CatalogueError
 from hub.cli.audit import audit
-from hub.cli.bench import bench
 from hub.cli.broker import broker
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
@@ -42,7 +41,6 @@ def main() -> None:
 
 
 main.add_command(audit)
-main.add_command(bench)
 main.add_command(broker)
 main.add_command(demo)
 main.add_command(dlq)
