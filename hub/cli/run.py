@@ -14,6 +14,7 @@ import click
 
 from hub.app import build_processor
 from hub.kafka.health import serve_health
+from hub.kafka.metrics import meter_for
 from hub.kafka.service import HubService
 from hub.pipeline.decide import PipelineLimits
 from hub.settings import KafkaSettings
@@ -52,7 +53,13 @@ def run(
     limits = PipelineLimits(park_timeout_ms=int(park_timeout * 1000))
     processor = build_processor(schemas, routes, limits)
     settings = KafkaSettings.from_env()
-    service = HubService(settings, processor, instance_id, tracer=tracer_for("justice-hub"))
+    service = HubService(
+        settings,
+        processor,
+        instance_id,
+        tracer=tracer_for("justice-hub"),
+        meter=meter_for("justice-hub"),
+    )
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

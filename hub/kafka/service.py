@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 from confluent_kafka import (
@@ -24,14 +23,17 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+from opentelemetry.metrics import Meter
 from opentelemetry.trace import SpanKind, Tracer
 
 from hub.kafka.admin import admin_client
 from hub.kafka.batch import BatchWriter, DeliveryFailedError
 from hub.kafka.clients import transactional_consumer, transactional_producer
 from hub.kafka.io import consumed
+from hub.kafka.metrics import HubMetrics
 from hub.kafka.restore import restore_partitions
 from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
+from hub.pipeline.audit import Output
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.records import IngressRecord
 from hub.pipeline.state import PartitionState
@@ -67,6 +69,7 @@ class HubService:
         batch_size: int = 1000,
         clock: Callable[[], int] = _now_ms,
         tracer: Tracer | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.settings = settings
         self.processor = processor
@@ -74,8 +77,8 @@ class HubService:
         self.batch_size = batch_size
         self.clock = clock
         self.tracer = tracer
+        self.metrics = HubMetrics(meter) if meter is not None else None
         self.states: dict[int, PartitionState] = {}
-        self.counts: Counter[str] = Counter()
         self.ready = threading.Event()
         self._consumer: Consumer | None = None
 
@@ -143,16 +146,16 @@ class HubService:
         expiring = [s for s in self.states.values() if s.expired(now)]
         if not records and not expiring:
             return
+        started = time.monotonic()
         producer.begin_transaction()
         batch = BatchWriter(producer)
+        decided: list[tuple[IngressRecord, list[Output]]] = []
         try:
             for message in records:
                 record = consumed(message)
-                state = self.states[record.partition]
-                if self.tracer is None:
-                    batch.add(self.processor.handle(record, state, now))
-                else:
-                    self._traced(batch, record, state, now)
+                outputs = self._process(batch, record, self.states[record.partition], now)
+                if self.metrics is not None:
+                    decided.append((record, outputs))
             for state in expiring:
                 batch.add(self.processor.expire(state, now))
             batch.finish()
@@ -164,11 +167,40 @@ class HubService:
         except (KafkaException, DeliveryFailedError) as error:
             self._recover(error, consumer, producer)
             return
-        self.counts["in"] += len(records)
+        if self.metrics is not None:
+            self._measure(consumer, decided, now, time.monotonic() - started)
+
+    def _process(
+        self, batch: BatchWriter, record: IngressRecord, state: PartitionState, now: int
+    ) -> list[Output]:
+        if self.tracer is None:
+            outputs = self.processor.handle(record, state, now)
+            batch.add(outputs)
+            return outputs
+        return self._traced(batch, record, state, now)
+
+    def _measure(
+        self,
+        consumer: Consumer,
+        decided: list[tuple[IngressRecord, list[Output]]],
+        now: int,
+        seconds: float,
+    ) -> None:
+        """After the commit, so an aborted batch is not counted twice."""
+        assert self.metrics is not None
+        for record, outputs in decided:
+            self.metrics.decided(record, outputs, now)
+        self.metrics.batch_took(seconds * 1000)
+        lag = {}
+        for tp in consumer.position(consumer.assignment()):
+            _, high = consumer.get_watermark_offsets(tp, cached=True)
+            if tp.offset >= 0 and high >= 0:
+                lag[tp.topic, tp.partition] = max(0, high - tp.offset)
+        self.metrics.lag(lag)
 
     def _traced(
         self, batch: BatchWriter, record: IngressRecord, state: PartitionState, now: int
-    ) -> None:
+    ) -> list[Output]:
         """The record's processing as a consumer span, child of the sender's publish span;
         its egress records carry this span as their parent, so the trace continues."""
         assert self.tracer is not None
@@ -178,6 +210,7 @@ class HubService:
             outputs = self.processor.handle(record, state, now)
             span.set_attributes(processing_attributes(record, outputs))
             batch.add(outputs, trace=trace_headers(span))
+        return outputs
 
     def _recover(
         self, error: KafkaException | DeliveryFailedError, consumer: Consumer, producer: Producer
