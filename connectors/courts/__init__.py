@@ -1,1 +1,1 @@
-"""The courts reference connector (a mock agency system); built in the connectors issue."""
+"""The courts: the reference connector that tries cases and makes judgments final (see app.py)."""

@@ -1,1 +1,1 @@
-"""The koda reference connector (a mock agency system); built in the connectors issue."""
+"""KODA: the reference connector that executes prison sentences (see app.py)."""

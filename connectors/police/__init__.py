@@ -1,1 +1,1 @@
-"""The police reference connector (a mock agency system); built in the connectors issue."""
+"""Police: the reference connector that registers cases and notifies victims (see app.py)."""

@@ -12,6 +12,7 @@ from hub import __version__
 from hub.catalogue.catalogue import CatalogueError
 from hub.cli.audit import audit
 from hub.cli.broker import broker
+from hub.cli.connector import connector
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.output import fail
@@ -42,6 +43,7 @@ def main() -> None:
 
 main.add_command(audit)
 main.add_command(broker)
+main.add_command(connector)
 main.add_command(demo)
 main.add_command(dlq)
 main.add_command(replay_command)

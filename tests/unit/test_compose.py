@@ -11,11 +11,6 @@ import yaml
 from hub.cli import main
 from tests.conftest import REPOSITORY
 
-# Commands named by DESIGN.md section 8 whose issues are still open: the hub
-# core (`run`, issue 4) and the reference connectors (`connector`, issue 5).
-PLANNED_COMMANDS = {"run", "connector"}
-
-
 def _compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((REPOSITORY / "docker-compose.yml").read_text())
     return loaded
@@ -28,14 +23,14 @@ def test_compose_runs_kafka_the_hub_the_three_connectors_and_tracing() -> None:
     assert services["kafka"]["image"].startswith("apache/kafka:4.")
 
 
-def test_every_built_service_runs_a_hub_command_that_exists_or_is_planned() -> None:
+def test_every_built_service_runs_a_hub_command_that_exists() -> None:
     for name, service in _compose()["services"].items():
         if "build" not in service:
             continue
         assert (REPOSITORY / service["build"] / "Dockerfile").is_file(), name
         command = service["command"][0]
-        assert command in main.commands or command in PLANNED_COMMANDS, f"{name}: hub {command}"
-        if command in main.commands and len(service["command"]) > 1:
+        assert command in main.commands, f"{name}: hub {command}"
+        if len(service["command"]) > 1:
             group = main.commands[command]
             assert isinstance(group, click.Group)
             assert service["command"][1] in group.commands, f"{name}: {service['command']}"

@@ -1,0 +1,185 @@
+"""Taking in what the hub delivers: dedupe, dispatch by type, record, confirm.
+
+No Kafka here: the subscriber hands each record's headers and value to
+`Inbox.take` and commits the offset once it returns. `take` reads the
+CloudEvents envelope, skips an event already in the store, runs the
+agency's reaction for its type and, in one SQLite transaction, records the
+event and schedules what the reaction planned plus a `delivery.confirmed`
+for the hub. A reaction that fails is recorded as FAILED with a reason code,
+confirmed FAILED and logged (event id and code only), and the connector
+moves on: one bad event must not block a partition. Only a failure of the
+store itself escapes, and then the subscriber must not commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from connectors.common.actions import Action, ActionSink, Verb, ignore
+from connectors.common.clock import SimulatedClock
+from connectors.common.planned import PlannedEvent, continued_trace
+from connectors.common.store import EventStore
+from hub.envelope import Envelope, EnvelopeError, from_headers
+
+CONFIRMATION = "delivery.confirmed"
+RECEIPT = "hub.receipt"  # the hub's own receipts are not deliveries: never confirmed
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class Reason(StrEnum):
+    """Why an agency could not process a delivery (the codes of delivery.confirmed)."""
+
+    RECEIVER_TECHNICAL_ERROR = "RECEIVER_TECHNICAL_ERROR"
+    DATA_INCOMPLETE = "DATA_INCOMPLETE"
+    DATA_CONFLICT = "DATA_CONFLICT"
+
+
+class CannotProcess(Exception):  # noqa: N818 (a decision, not a programming error)
+    """A reaction's verdict that a delivered event cannot be acted on, and why."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One event the hub delivered: its envelope and its (projected) data."""
+
+    envelope: Envelope
+    data: Mapping[str, Any]
+
+    @property
+    def type_name(self) -> str:
+        return self.envelope.event_type
+
+    @property
+    def case_id(self) -> str:
+        return self.envelope.subject
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What a reaction did: events to publish later, and a note without personal data."""
+
+    planned: Sequence[PlannedEvent] = ()
+    note: str = ""
+
+
+Reaction = Callable[[Received], Handled]
+"""An agency's response to one event type; it may write its store (same transaction)."""
+
+
+class Inbox:
+    """The receiving side of one agency, over its store."""
+
+    def __init__(
+        self,
+        agency: str,
+        store: EventStore,
+        reactions: Mapping[str, Reaction],
+        clock: SimulatedClock,
+        *,
+        confirm: bool = True,
+        on_action: ActionSink = ignore,
+    ) -> None:
+        self.agency = agency
+        self.store = store
+        self.reactions = reactions
+        self.clock = clock
+        self.confirm = confirm
+        self.on_action = on_action
+        self.log = logging.getLogger(f"connectors.{agency}")
+
+    def take(
+        self,
+        headers: Iterable[tuple[str, bytes]] | None,
+        value: bytes,
+        position: tuple[str, int, int],
+    ) -> Verb:
+        """Process one delivered record at `position` (topic, partition, offset); what became of it.
+
+        Raises only when the store fails: the record must then be read again.
+        """
+        try:
+            envelope = from_headers(headers)
+        except EnvelopeError as error:
+            self.store.record_unreadable(*position, error.attribute)
+            self.log.warning("unreadable envelope at %s/%d@%d: %s", *position, error.attribute)
+            self._act(Verb.UNREADABLE, "", "", "", error.attribute)
+            return Verb.UNREADABLE
+        if self.store.has_received(envelope.source, envelope.id):
+            self._act(Verb.DUPLICATE, envelope.event_type, envelope.subject, envelope.id)
+            return Verb.DUPLICATE
+        try:
+            with self.store.transaction():
+                handled = self._react(envelope, value)
+                confirmation = self._confirmation(envelope, None)
+                self.store.schedule([*handled.planned, *confirmation])
+                self.store.record_received(envelope, value, Verb.PROCESSED.upper())
+        except sqlite3.OperationalError:
+            raise  # the store itself failed (disk, lock): read the record again later
+        except Exception as error:
+            return self._failed(envelope, value, error)
+        self._act(Verb.PROCESSED, envelope.event_type, envelope.subject, envelope.id, handled.note)
+        return Verb.PROCESSED
+
+    def _react(self, envelope: Envelope, value: bytes) -> Handled:
+        data = orjson.loads(value)
+        if not isinstance(data, dict):
+            raise CannotProcess(Reason.DATA_INCOMPLETE, "the event data is not a JSON object")
+        reaction = self.reactions.get(envelope.event_type)
+        return Handled(note="stored") if reaction is None else reaction(Received(envelope, data))
+
+    def _failed(self, envelope: Envelope, value: bytes, error: Exception) -> Verb:
+        if isinstance(error, CannotProcess):
+            reason = error.reason
+        elif isinstance(error, sqlite3.IntegrityError):
+            reason = Reason.DATA_CONFLICT  # contradicts what the store already holds
+        else:
+            reason = Reason.RECEIVER_TECHNICAL_ERROR
+        # The message may quote personal data: it goes to the store, the log gets the code.
+        self.log.warning(
+            "could not process %s %s (case %s): %s, %s",
+            envelope.event_type,
+            envelope.id,
+            envelope.subject,
+            reason,
+            type(error).__name__,
+        )
+        with self.store.transaction():
+            self.store.schedule(self._confirmation(envelope, reason))
+            detail = f"{type(error).__name__}: {error}"
+            self.store.record_received(envelope, value, Verb.FAILED.upper(), reason, detail)
+        self._act(Verb.FAILED, envelope.event_type, envelope.subject, envelope.id, reason)
+        return Verb.FAILED
+
+    def _confirmation(self, envelope: Envelope, reason: Reason | None) -> list[PlannedEvent]:
+        """delivery.confirmed for the hub, published after this transaction commits."""
+        if not self.confirm or envelope.event_type == RECEIPT or not _UUID.fullmatch(envelope.id):
+            return []
+        data: dict[str, Any] = {
+            "caseId": envelope.subject,
+            "eventId": envelope.id,
+            "status": "PROCESSED" if reason is None else "FAILED",
+            # A technical instant, so real time rather than simulated time.
+            "confirmedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+        if reason is not None:
+            data["reason"] = str(reason)
+        trace = continued_trace(envelope.traceparent)
+        return [PlannedEvent(CONFIRMATION, 1, data, self.clock.now(), traceparent=trace)]
+
+    def _act(self, verb: Verb, type_name: str, case_id: str, event_id: str, note: str = "") -> None:
+        self.on_action(
+            Action(self.agency, verb, type_name, case_id, event_id, self.clock.now(), note)
+        )
