@@ -7,11 +7,17 @@ from typing import Any
 import click
 from rich.console import Console
 
+from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.cli.output import emit, error_console, fail, json_option
 from hub.demo.report import render, summarise
 from hub.demo.run import run_demo
 from hub.kafka.admin import TopicSetupError
 from hub.localbroker import BrokerError
+from hub.pipeline.route import Routes, default_routes_path, load_routes
+
+
+def _routes() -> Routes:
+    return load_routes(default_routes_path(), load_catalogue(default_schemas_dir()))
 
 
 @click.command()
@@ -39,7 +45,7 @@ def demo(cases: int, seed: int, timelines: int, as_json: bool) -> None:
     """
     progress = error_console().print if not as_json else (lambda _: None)
     try:
-        summary = summarise(run_demo(cases, seed, progress))
+        summary = summarise(run_demo(cases, seed, progress), _routes())
     except (BrokerError, TopicSetupError, RuntimeError, TimeoutError) as error:
         fail(str(error), as_json)
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from hub.demo.scenario import SentEvent
 from hub.pipeline.alerts import condition_holds
 from hub.pipeline.route import Routes
-
-if TYPE_CHECKING:
-    from hub.demo.run import SentEvent
 
 CONSENT_TYPE = "victim.notification-requested"
 LAST_EVENT = "release.completed"

@@ -1,13 +1,16 @@
-"""Running the demo: a broker, the topics, a hub, and synthetic cases sent stage by stage.
+"""Running the demo: a broker, the topics, the hub and the three reference connectors.
 
-Each stage (police registers, the court judges, KODA admits, executes,
-releases) is sent once the hub has settled the stage before, as in life,
-where a judgment follows a registration by months. Until the reference
-connectors exist, the demo plays the three agencies itself.
+Police register synthetic cases; the courts judge them and KODA executes the
+sentences on a simulated clock, each connector acting only on what the hub
+delivered to it. When every case has reached its end, three bad senders show
+the reject path (a malformed value, a spoofed source, a schema violation).
+Then the demo reads back everything the agencies published and everything the
+hub wrote, so the summary is counted, not assumed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import threading
@@ -17,42 +20,43 @@ from dataclasses import dataclass
 
 import orjson
 
+from connectors.chain import Chain, ChainOptions, ChainThread
 from hub.app import build_processor
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
-from hub.demo.expectations import Expectations, expectations
-from hub.demo.scenario import STAGES, ScenarioEvent, bad_senders, case_scenario, examples_of
+from hub.demo.scenario import ScenarioEvent, SentEvent, bad_senders, examples_of
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.admin import ensure_topics
 from hub.kafka.io import ConsumedRecord, RecordWriter, read_topic
+from hub.kafka.metrics import meter_for
 from hub.kafka.service import HubService
-from hub.kafka.topology import AUDIT, ingress, topology
+from hub.kafka.topology import AGENCIES, AUDIT, DLQ, egress, ingress, topology
 from hub.localbroker import LocalBroker
 from hub.pipeline.decide import PipelineLimits
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings, LocalBrokerSettings
 from hub.telemetry import tracer_for
 
+__all__ = ["FINAL_ACTIONS", "DemoRun", "SentEvent", "run_demo"]  # SentEvent: for hub.bench
+
 Progress = Callable[[str], None]
 FINAL_ACTIONS = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
 
 
 @dataclass(frozen=True, slots=True)
-class SentEvent:
-    case_id: str
-    event: ScenarioEvent
-
-
-@dataclass(frozen=True, slots=True)
 class DemoRun:
-    """What was sent, and everything the hub wrote about it."""
+    """What the agencies published, everything the hub wrote, and what the connectors saw."""
 
     bootstrap: str
     seed: int
-    sent: tuple[SentEvent, ...]
-    audit: tuple[ConsumedRecord, ...]
+    case_ids: tuple[str, ...]
+    cases_ended: int
+    bad_senders: tuple[ScenarioEvent, ...]
     ingress: tuple[ConsumedRecord, ...]
+    audit: tuple[ConsumedRecord, ...]
     egress: tuple[ConsumedRecord, ...]
-    expected: Expectations
+    alerts_due: frozenset[tuple[str, str]]  # (triggering event id, victim id)
+    alerts_given: tuple[tuple[str, str], ...]
+    latencies_ms: tuple[float, ...]  # producer's publish to the recipient connector's commit
     seconds: float
 
 
@@ -73,67 +77,114 @@ def _record(case_id: str, item: ScenarioEvent) -> OutgoingRecord:
     return OutgoingRecord(ingress(item.agency), case_id.encode(), value, headers)
 
 
-def _settled(settings: KafkaSettings, keys: set[bytes], expected: int, timeout: float) -> int:
-    """Wait until the audit log settles `expected` ingress events of `keys`; how many it did."""
+def _read(
+    settings: KafkaSettings, topics: Sequence[str], keys: set[bytes]
+) -> tuple[ConsumedRecord, ...]:
+    return tuple(r for topic in topics for r in read_topic(settings, topic, keys=keys))
 
-    def settled(records: Sequence[ConsumedRecord]) -> int:
-        final = {
-            orjson.loads(r.value or b"{}").get("ingress")
-            for r in records
-            if orjson.loads(r.value or b"{}").get("action") in FINAL_ACTIONS
+
+def _settled(settings: KafkaSettings, keys: set[bytes], timeout: float) -> bool:
+    """Wait until the audit log has an outcome for every ingress record of the cases."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        published = {
+            f"{r.topic}/{r.partition}/{r.offset}"
+            for r in _read(settings, [ingress(a) for a in AGENCIES], keys)
         }
-        return len(final)
+        decided = {
+            a["ingress"]
+            for a in (
+                orjson.loads(r.value or b"{}") for r in read_topic(settings, AUDIT, keys=keys)
+            )
+            if a["action"] in FINAL_ACTIONS
+        }
+        if published <= decided:
+            return True
+        time.sleep(0.3)
+    return False
 
-    records = read_topic(
-        settings, AUDIT, keys=keys, timeout=timeout, done=lambda found: settled(found) >= expected
-    )
-    return settled(records)
+
+def _until_ended(
+    chain: ChainThread, case_ids: list[str], progress: Progress, timeout: float
+) -> int:
+    deadline, reported = time.monotonic() + timeout, -1
+    while True:
+        stages = chain.call(lambda c: c.progress())
+        ended = sum(1 for case_id in case_ids if case_id in stages and stages[case_id].ended)
+        if ended != reported:
+            progress(f"cases at their end: {ended}/{len(case_ids)}")
+            reported = ended
+        if ended == len(case_ids) or time.monotonic() > deadline:
+            return ended
+        time.sleep(0.3)
 
 
-def run_demo(cases: int, seed: int, progress: Progress, timeout: float = 120) -> DemoRun:
-    """Send `cases` synthetic cases through a hub and collect what it wrote."""
+def _latencies(chain: Chain) -> tuple[float, ...]:
+    def ms(text: str) -> float:
+        return dt.datetime.fromisoformat(text).timestamp() * 1000
+
+    rows = [
+        row
+        for connector in (chain.police, chain.courts, chain.koda)
+        for row in connector.store.received()
+    ]
+    return tuple(ms(r.received_at) - ms(r.produced_at) for r in rows)
+
+
+def run_demo(
+    cases: int, seed: int, progress: Progress, timeout: float = 240, days_per_second: float = 100
+) -> DemoRun:
+    """Play `cases` synthetic cases to their end through the hub and the connectors."""
     started = time.monotonic()
     settings = _kafka(progress)
     ensure_topics(settings, topology())
-    catalogue = load_catalogue(default_schemas_dir())
-    content, ids = random.Random(seed), random.Random()
-    example = examples_of(catalogue)
-    scenarios = [case_scenario(i, content, ids, example) for i in range(cases)]
-    scenarios.append((scenarios[0][0], bad_senders(scenarios[0][0], ids, example)))
-    sent = tuple(SentEvent(case_id, e) for case_id, events in scenarios for e in events)
-    keys = {case_id.encode() for case_id, _ in scenarios}
-
-    writer = RecordWriter(settings)  # created now, so it is ready when stage 1 starts
     processor = build_processor(limits=PipelineLimits(park_timeout_ms=10_000))
-    expected = expectations(processor.pipeline.routes, sent)
+    routes = processor.pipeline.routes
+    writer = RecordWriter(settings)  # created now, so it is ready when the bad senders send
     service = HubService(
-        settings, processor, instance_id=f"demo-{os.getpid()}", tracer=tracer_for("justice-hub")
+        settings,
+        processor,
+        instance_id=f"demo-{os.getpid()}",
+        tracer=tracer_for("justice-hub"),
+        meter=meter_for("justice-hub"),
     )
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
     worker.start()
+    chain = ChainThread(settings, ChainOptions(seed=seed, days_per_second=days_per_second))
     try:
         _wait_until_ready(service, worker, 90)
-        progress(f"hub ready; {cases} cases, {len(sent)} events, seed {seed}")
-        total = 0
-        for stage, name in enumerate(STAGES):
-            batch = [s for s in sent if s.event.stage == stage]
-            stage_start = time.monotonic()
-            writer.write(_record(s.case_id, s.event) for s in batch)
-            total += len(batch)
-            done = _settled(settings, keys, total, timeout)
-            progress(
-                f"stage {stage + 1}/{len(STAGES)} {name}: {len(batch)} events, "
-                f"settled in {time.monotonic() - stage_start:.1f} s"
-            )
-            if done < total:
-                progress(f"  only {done} of {total} events settled within {timeout:.0f} s")
-                break
+        chain.start()
+        progress(f"hub and connectors ready; police register {cases} cases (seed {seed})")
+        case_ids = chain.call(lambda c: c.register_cases(cases))
+        ended = _until_ended(chain, case_ids, progress, timeout)
+        example = examples_of(load_catalogue(default_schemas_dir()))
+        bad = tuple(bad_senders(case_ids[0], random.Random(), example))
+        progress("bad senders: a malformed value, a spoofed source, a schema violation")
+        writer.write(_record(case_ids[0], item) for item in bad)
+        keys = {case_id.encode() for case_id in case_ids}
+        if not _settled(settings, keys, 60):
+            progress("  not every event was decided within 60 s")
+        due = frozenset(chain.call(lambda c: c.alerts_due(routes)))
+        given = tuple(chain.call(lambda c: c.alerts_given()))
+        latencies = chain.call(_latencies)
     finally:
+        chain.stop()
         stop.set()
         worker.join(60)
-    return _collect(
-        settings, seed, sent=sent, keys=keys, expected=expected, seconds=time.monotonic() - started
+    return DemoRun(
+        bootstrap=settings.bootstrap,
+        seed=seed,
+        case_ids=tuple(case_ids),
+        cases_ended=ended,
+        bad_senders=bad,
+        ingress=_read(settings, [ingress(a) for a in AGENCIES], keys),
+        audit=_read(settings, [AUDIT], keys),
+        egress=_read(settings, [*(egress(a) for a in AGENCIES), DLQ], keys),
+        alerts_due=due,
+        alerts_given=given,
+        latencies_ms=latencies,
+        seconds=time.monotonic() - started,
     )
 
 
@@ -144,28 +195,3 @@ def _wait_until_ready(service: HubService, worker: threading.Thread, timeout: fl
             raise RuntimeError("the hub stopped during start-up (its error is above)")
         if time.monotonic() > deadline:
             raise TimeoutError(f"the hub did not get its partitions within {timeout:.0f} s")
-
-
-def _collect(
-    settings: KafkaSettings,
-    seed: int,
-    *,
-    sent: tuple[SentEvent, ...],
-    keys: set[bytes],
-    expected: Expectations,
-    seconds: float,
-) -> DemoRun:
-    def read(topics: list[str]) -> tuple[ConsumedRecord, ...]:
-        return tuple(r for t in topics for r in read_topic(settings, t, keys=keys))
-
-    agencies = ["police", "courts", "koda"]
-    return DemoRun(
-        bootstrap=settings.bootstrap,
-        seed=seed,
-        sent=sent,
-        audit=read([AUDIT]),
-        ingress=read([f"ingress.{a}" for a in agencies]),
-        egress=read([f"egress.{a}" for a in agencies] + ["hub.dlq"]),
-        expected=expected,
-        seconds=seconds,
-    )

@@ -42,6 +42,14 @@ class ScenarioEvent:
     raw: bytes | None = None  # a value that is not the data's JSON (malformed)
 
 
+@dataclass(frozen=True, slots=True)
+class SentEvent:
+    """A scripted event and the case it was sent for (benchmarks use the scripted cases)."""
+
+    case_id: str
+    event: ScenarioEvent
+
+
 Example = Callable[[str, int, str], dict[str, Any]]
 
 
