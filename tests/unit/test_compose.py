@@ -11,6 +11,7 @@ import yaml
 from hub.cli import main
 from tests.conftest import REPOSITORY
 
+
 def _compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((REPOSITORY / "docker-compose.yml").read_text())
     return loaded
