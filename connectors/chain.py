@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from opentelemetry.trace import Tracer
+
 from connectors.common.actions import ActionSink, ignore
 from connectors.common.clock import SimulatedClock
 from connectors.common.connector import Connector, ConnectorOptions
@@ -50,6 +52,7 @@ class ChainOptions:
     mix: VerdictMix = field(default_factory=VerdictMix)
     confirm: bool = True  # connectors send delivery.confirmed
     on_action: ActionSink = ignore
+    tracer: Tracer | None = None  # a span for every publish and every consume
 
 
 class Chain:
@@ -69,6 +72,7 @@ class Chain:
                 start_from="latest",
                 confirm=options.confirm,
                 on_action=options.on_action,
+                tracer=options.tracer,
             )
 
         seed = options.seed

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from faststream import FastStream
+from opentelemetry.trace import Tracer
 
 from connectors.common.actions import ActionSink, ignore
 from connectors.common.broker import agency_broker
@@ -40,6 +41,7 @@ class ConnectorOptions:
     start_from: StartFrom = "earliest"
     confirm: bool = True
     on_action: ActionSink = ignore
+    tracer: Tracer | None = None  # spans for every publish and every consume
 
 
 class Connector:
@@ -61,9 +63,17 @@ class Connector:
         self.clock = clock
         self.options = options
         self.broker = agency_broker(settings, agency)
-        self.relay = OutboxRelay(self.broker, agency, store, clock, on_action=options.on_action)
+        self.relay = OutboxRelay(
+            self.broker, agency, store, clock, on_action=options.on_action, tracer=options.tracer
+        )
         self.inbox = Inbox(
-            agency, store, reactions, clock, confirm=options.confirm, on_action=options.on_action
+            agency,
+            store,
+            reactions,
+            clock,
+            confirm=options.confirm,
+            on_action=options.on_action,
+            tracer=options.tracer,
         )
         self._assignment = Assignment()
         self.subscriber = subscribe_egress(

@@ -13,22 +13,26 @@ store itself escapes, and then the subscriber must not commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import orjson
+from opentelemetry.trace import SpanKind, Tracer
 
 from connectors.common.actions import Action, ActionSink, Verb, ignore
 from connectors.common.clock import SimulatedClock
 from connectors.common.planned import PlannedEvent, continued_trace
 from connectors.common.store import EventStore
 from hub.envelope import Envelope, EnvelopeError, from_headers
+from hub.telemetry import context_from
 
 CONFIRMATION = "delivery.confirmed"
 RECEIPT = "hub.receipt"  # the hub's own receipts are not deliveries: never confirmed
@@ -91,7 +95,9 @@ class Inbox:
         *,
         confirm: bool = True,
         on_action: ActionSink = ignore,
+        tracer: Tracer | None = None,
     ) -> None:
+        self.tracer = tracer
         self.agency = agency
         self.store = store
         self.reactions = reactions
@@ -120,6 +126,35 @@ class Inbox:
         if self.store.has_received(envelope.source, envelope.id):
             self._act(Verb.DUPLICATE, envelope.event_type, envelope.subject, envelope.id)
             return Verb.DUPLICATE
+        with self._span(envelope, position):
+            return self._process(envelope, value)
+
+    def _span(
+        self, envelope: Envelope, position: tuple[str, int, int]
+    ) -> AbstractContextManager[object]:
+        """With a tracer, a consumer span, child of the hub's span for this delivery: what
+        the agency decides here (and publishes later) continues the case's trace."""
+        if self.tracer is None:
+            return contextlib.nullcontext()
+        topic, partition, offset = position
+        parent = context_from((("traceparent", (envelope.traceparent or "").encode()),))
+        return self.tracer.start_as_current_span(
+            f"process {topic}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": topic,
+                "messaging.destination.partition.id": str(partition),
+                "messaging.kafka.offset": offset,
+                "messaging.message.id": envelope.id,
+                "cloudevents.event_type": envelope.type,
+                "justice.case_id": envelope.subject,
+            },
+        )
+
+    def _process(self, envelope: Envelope, value: bytes) -> Verb:
         try:
             with self.store.transaction():
                 handled = self._react(envelope, value)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import trace
+
 
 def new_event_id() -> str:
     """A fresh UUID: ids are never seeded, so two runs of one seed never collide."""
@@ -41,6 +43,10 @@ def continued_trace(traceparent: str | None) -> str:
     Police start one trace per case; everything that follows from it stays in
     that trace, so operations can follow one case across every hop.
     """
+    current = trace.get_current_span()
+    if current.is_recording():  # inside a connector's span: the next hop is its child
+        context = current.get_span_context()
+        return f"00-{context.trace_id:032x}-{context.span_id:016x}-01"
     trace_id = traceparent.split("-")[1] if traceparent else secrets.token_hex(16)
     return f"00-{trace_id}-{secrets.token_hex(8)}-01"
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
 import orjson
 from aiokafka.structs import RecordMetadata
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import SpanKind, Tracer
 
 from connectors.common.actions import Action, ActionSink, Verb, ignore
 from connectors.common.clock import SimulatedClock
@@ -26,6 +28,7 @@ from connectors.common.planned import PlannedEvent
 from connectors.common.store import EventStore
 from hub.envelope import Envelope, new_envelope, to_headers
 from hub.kafka.topology import ingress
+from hub.telemetry import context_from, trace_headers
 
 IDLE_SECONDS = 0.25  # how often an idle relay looks at the outbox without being woken
 RETRY_SECONDS = 1.0  # back-off after the broker refused or timed out
@@ -48,10 +51,38 @@ def envelope_for(agency: str, event: PlannedEvent) -> Envelope:
 
 
 async def publish_event(
-    broker: KafkaBroker, agency: str, event: PlannedEvent
+    broker: KafkaBroker, agency: str, event: PlannedEvent, tracer: Tracer | None = None
 ) -> asyncio.Future[RecordMetadata]:
-    """Send one event keyed by its case id; the future resolves when the broker has it."""
-    headers = {name: value.decode() for name, value in to_headers(envelope_for(agency, event))}
+    """Send one event keyed by its case id; the future resolves when the broker has it.
+
+    With a tracer, the send is a producer span (child of the span the event was
+    decided in), and the event's traceparent names it, so the hub's span follows.
+    """
+    envelope = envelope_for(agency, event)
+    if tracer is None:
+        return await _send(broker, agency, event, envelope)
+    parent = context_from((("traceparent", (event.traceparent or "").encode()),))
+    with tracer.start_as_current_span(
+        f"send {ingress(agency)}",
+        context=parent,
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": ingress(agency),
+            "messaging.message.id": event.event_id,
+            "justice.case_id": event.case_id,
+            "cloudevents.event_type": f"no.justice.{event.type_name}",
+        },
+    ) as span:
+        traceparent = trace_headers(span)["traceparent"].decode()
+        return await _send(broker, agency, event, replace(envelope, traceparent=traceparent))
+
+
+async def _send(
+    broker: KafkaBroker, agency: str, event: PlannedEvent, envelope: Envelope
+) -> asyncio.Future[RecordMetadata]:
+    headers = {name: value.decode() for name, value in to_headers(envelope)}
     return await broker.publish(
         orjson.dumps(event.data),
         ingress(agency),
@@ -72,7 +103,9 @@ class OutboxRelay:
         clock: SimulatedClock,
         *,
         on_action: ActionSink = ignore,
+        tracer: Tracer | None = None,
     ) -> None:
+        self.tracer = tracer
         self.broker = broker
         self.agency = agency
         self.store = store
@@ -102,7 +135,7 @@ class OutboxRelay:
         due = self.store.due(self.clock.now())
         if not due:
             return 0
-        sent = [await publish_event(self.broker, self.agency, event) for event in due]
+        sent = [await publish_event(self.broker, self.agency, e, self.tracer) for e in due]
         # FastStream's in-memory TestKafkaBroker delivers at once and returns no future.
         await asyncio.gather(*(future for future in sent if future is not None))
         self.store.mark_published([event.event_id for event in due])

@@ -151,7 +151,10 @@ def run_demo(
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
     worker.start()
-    chain = ChainThread(settings, ChainOptions(seed=seed, days_per_second=days_per_second))
+    chain_options = ChainOptions(
+        seed=seed, days_per_second=days_per_second, tracer=tracer_for("connectors")
+    )
+    chain = ChainThread(settings, chain_options)
     try:
         _wait_until_ready(service, worker, 90)
         chain.start()
