@@ -22,6 +22,10 @@ def _state_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 @dataclass(frozen=True, slots=True)
 class LocalBrokerSettings:
     """Where and how `hub broker` runs its single-node KRaft broker.
@@ -33,6 +37,8 @@ class LocalBrokerSettings:
     HUB_CACHE_DIR        the Kafka jars resolved from Maven Central
                          (default ~/.cache/justice-hub)
     HUB_BROKER_HEAP      JVM heap (default 256m)
+    HUB_BROKER_SECURE    1: SASL/SCRAM-SHA-512 and ACLs on the client listener
+                         (default 0); fixed when the data directory is formatted
     JAVA_HOME            the Java 17+ runtime (default: `java` on PATH)
     """
 
@@ -42,6 +48,7 @@ class LocalBrokerSettings:
     cache_dir: Path
     heap: str = "256m"
     java_home: Path | None = None
+    secure: bool = False
 
     @property
     def bootstrap(self) -> str:
@@ -54,6 +61,7 @@ class LocalBrokerSettings:
         *,
         port: int | None = None,
         data_dir: Path | None = None,
+        secure: bool | None = None,
     ) -> LocalBrokerSettings:
         env = os.environ if env is None else env
         port = port or int(env.get("HUB_BROKER_PORT", DEFAULT_BROKER_PORT))
@@ -67,6 +75,7 @@ class LocalBrokerSettings:
             cache_dir=Path(env.get("HUB_CACHE_DIR") or _cache_home(env) / "justice-hub"),
             heap=env.get("HUB_BROKER_HEAP", "256m"),
             java_home=Path(java_home) if java_home else None,
+            secure=_flag(env.get("HUB_BROKER_SECURE", "")) if secure is None else secure,
         )
 
 
@@ -85,6 +94,11 @@ class KafkaSettings:
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: str | None = None
+
+    @property
+    def uses_sasl(self) -> bool:
+        """True when clients authenticate (the broker then enforces ACLs)."""
+        return self.security_protocol.upper().startswith("SASL")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:

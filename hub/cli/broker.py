@@ -25,8 +25,28 @@ data_dir_option = click.option(
 )
 
 
-def _broker(port: int | None, data_dir: Path | None) -> LocalBroker:
-    return LocalBroker(LocalBrokerSettings.from_env(port=port, data_dir=data_dir))
+secure_option = click.option(
+    "--secure/--plaintext",
+    default=None,
+    help=(
+        "SASL/SCRAM-SHA-512 logins and ACLs on the client listener; passwords go to "
+        "<data dir>/credentials.json (mode 0600). Fixed when the data dir is formatted "
+        "[env HUB_BROKER_SECURE; plaintext]."
+    ),
+)
+
+
+def _broker(port: int | None, data_dir: Path | None, secure: bool | None = None) -> LocalBroker:
+    return LocalBroker(LocalBrokerSettings.from_env(port=port, data_dir=data_dir, secure=secure))
+
+
+def _security_lines(status: dict[str, Any]) -> list[str]:
+    if not status.get("secure"):
+        return ["  security  none (plaintext, no ACLs)"]
+    return [
+        "  security  SASL/SCRAM-SHA-512, ACLs (`hub topics init` as admin applies them)",
+        f"  logins    {status['credentials_file']} (mode 0600; never printed)",
+    ]
 
 
 def _render_status(out: Console, status: dict[str, Any]) -> None:
@@ -43,6 +63,8 @@ def _render_status(out: Console, status: dict[str, Any]) -> None:
     ):
         if status.get(key) is not None:
             out.print(f"  {label:<9} {status[key]}")
+    for line in _security_lines(status):
+        out.print(line)
 
 
 @click.group()
@@ -53,25 +75,40 @@ def broker() -> None:
 @broker.command()
 @port_option
 @data_dir_option
+@secure_option
 @click.option("--timeout", type=float, default=90.0, show_default=True, help="Seconds to wait.")
 @json_option
-def up(port: int | None, data_dir: Path | None, timeout: float, as_json: bool) -> None:
+def up(
+    port: int | None, data_dir: Path | None, secure: bool | None, timeout: float, as_json: bool
+) -> None:
     """Start the broker (or reuse the running one) and print its bootstrap address."""
-    local = _broker(port, data_dir)
+    local = _broker(port, data_dir, secure)
     out = console()
     started = time.monotonic()
     try:
         status, reused = local.up(
             timeout=timeout, progress=(lambda _: None) if as_json else out.print
         )
+        users = local.credentials().users if status.secure else []
     except BrokerError as error:
         fail(str(error), as_json)
     result = status.as_dict() | {"reused": reused, "seconds": round(time.monotonic() - started, 2)}
+    if status.secure:
+        result["users"] = users
 
     def render(out: Console, data: dict[str, Any]) -> None:
         verb = "already running" if data["reused"] else f"started in {data['seconds']} s"
         out.print(f"Kafka {data['kafka_version']} {verb} (pid {data['pid']})")
         out.print(f"bootstrap: [bold]{data['bootstrap']}[/]")
+        if data["secure"]:
+            out.print(f"secured: SASL_PLAINTEXT, SCRAM-SHA-512; users {', '.join(data['users'])}")
+            out.print(f"passwords: {data['credentials_file']} (mode 0600)")
+            out.print(
+                "clients: HUB_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT "
+                "HUB_KAFKA_SASL_MECHANISM=SCRAM-SHA-512 HUB_KAFKA_SASL_USERNAME=<user> "
+                "HUB_KAFKA_SASL_PASSWORD=<its password from that file>; "
+                "then `hub topics init` as admin grants the ACLs"
+            )
 
     emit(result, as_json, render)
 

@@ -4,6 +4,10 @@
 directory, starts `kafka.Kafka` in the background and returns when the broker
 answers a metadata request. The pid file lets `down` stop exactly the process
 that `up` started, from another shell or another run.
+
+With `secure` the directory is formatted with SCRAM users (credentials.py) and
+the broker enforces ACLs (config.py). The choice is recorded at format time and
+kept: a plaintext directory never turns secure, nor a secure one plaintext.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hub.localbroker import config, process
+from hub.localbroker import config, credentials, process
+from hub.localbroker.credentials import ADMIN, BrokerCredentials
 from hub.localbroker.errors import BrokerError
 from hub.localbroker.jars import KAFKA_VERSION, is_resolved, resolve_jars
 from hub.localbroker.java import find_java
 from hub.localbroker.readiness import answers_metadata
-from hub.settings import LocalBrokerSettings
+from hub.settings import KafkaSettings, LocalBrokerSettings
 
 Progress = Callable[[str], None]
 
@@ -42,6 +47,8 @@ class BrokerStatus:
     data_dir: str
     log_file: str
     started_at: str | None
+    secure: bool
+    credentials_file: str | None  # the SCRAM users' passwords (mode 0600), when secure
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -75,6 +82,7 @@ class LocalBroker:
         self._properties = self._dir / "server.properties"
         self.log_file = self._dir / "logs" / "server.log"
         self._stdout_file = self._dir / "logs" / "stdout.log"
+        self.credentials_file = credentials.credentials_path(self._dir)
 
     # -- inspecting -------------------------------------------------------------------
 
@@ -94,10 +102,41 @@ class LocalBroker:
         pid, _ = self._recorded_pid()
         return pid if pid is not None and process.is_alive(pid) and self._is_ours(pid) else None
 
+    def formatted_secure(self) -> bool | None:
+        """How the data directory was formatted: secured, plaintext, or None (not yet)."""
+        return credentials.formatted_secure(self._dir, self._is_formatted())
+
+    def _is_formatted(self) -> bool:
+        return (self._dir / "kraft" / "meta.properties").exists()
+
+    @property
+    def secure(self) -> bool:
+        """Whether this broker authenticates clients: as formatted, else as configured."""
+        formatted = self.formatted_secure()
+        return self.settings.secure if formatted is None else formatted
+
+    def credentials(self) -> BrokerCredentials:
+        """The SCRAM users of this secured broker and their passwords."""
+        return credentials.load(self.credentials_file)
+
+    def client_settings(self, user: str = ADMIN) -> KafkaSettings:
+        """How `user` reaches this broker: with its SCRAM login when secured."""
+        if not self.secure:
+            return KafkaSettings(bootstrap=self.settings.bootstrap)
+        return self.credentials().kafka_settings(self.settings.bootstrap, user)
+
+    def _answers(self, timeout: float = 2.0) -> bool:
+        try:
+            options = self.client_settings().librdkafka_options()
+        except BrokerError:  # a secured broker whose credentials are not readable
+            return False
+        return answers_metadata(options, timeout)
+
     def status(self, probe_timeout: float = 2.0) -> BrokerStatus:
         pid = self.running_pid()
         _, started_at = self._recorded_pid()
-        answering = pid is not None and answers_metadata(self.settings.bootstrap, probe_timeout)
+        answering = pid is not None and self._answers(probe_timeout)
+        secure = self.secure
         return BrokerStatus(
             running=pid is not None,
             answering=answering,
@@ -107,6 +146,8 @@ class LocalBroker:
             data_dir=str(self._dir),
             log_file=str(self.log_file),
             started_at=started_at if pid is not None else None,
+            secure=secure,
+            credentials_file=str(self.credentials_file) if secure else None,
         )
 
     def log_tail(self, lines: int = 30) -> list[str]:
@@ -117,6 +158,7 @@ class LocalBroker:
 
     def up(self, timeout: float = 90.0, progress: Progress = _quiet) -> tuple[BrokerStatus, bool]:
         """Start the broker, or reuse the one already running. Returns (status, reused)."""
+        credentials.refuse_security_change(self._dir, self.formatted_secure(), self.settings.secure)
         if (pid := self.running_pid()) is not None:
             self._wait_until_ready(pid, None, timeout)
             return self.status(), True
@@ -130,11 +172,15 @@ class LocalBroker:
                     f"port {port} on 127.0.0.1 is already in use by another process; "
                     "choose other ports with --port or HUB_BROKER_PORT"
                 )
-        self._write_config()
+        formatted = self._is_formatted()
+        users = self._users(formatted)
+        self._write_config(users)
         classpath = ["-cp", f"{jars}/*"]
-        if not (self._dir / "kraft" / "meta.properties").exists():
-            progress(f"formatting a KRaft log directory in {self._dir}")
-            self._format(str(java.executable), classpath)
+        if not formatted:
+            secured = " with SASL/SCRAM users" if users is not None else ""
+            progress(f"formatting a KRaft log directory in {self._dir}{secured}")
+            self._format(str(java.executable), classpath, users)
+            credentials.record_security(self._dir, secure=users is not None)
         progress(f"starting kafka.Kafka on {self.settings.bootstrap}")
         popen = self._launch(str(java.executable), classpath)
         self._state_file.write_text(
@@ -143,12 +189,24 @@ class LocalBroker:
         self._wait_until_ready(popen.pid, popen, timeout)
         return self.status(), False
 
-    def _write_config(self) -> None:
+    def _users(self, formatted: bool) -> BrokerCredentials | None:
+        """The SCRAM users of a secured broker: new ones before its first format."""
+        if not self.settings.secure:
+            return None
+        if formatted:
+            return self.credentials()
+        # Left by a format that failed: nothing was created with those passwords.
+        self.credentials_file.unlink(missing_ok=True)
+        return credentials.generate(self.credentials_file)
+
+    def _write_config(self, users: BrokerCredentials | None) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self._properties.write_text(config.server_properties(self.settings))
+        self._properties.touch(mode=0o600)
+        self._properties.chmod(0o600)  # it holds the admin's password when secured
+        self._properties.write_text(config.server_properties(self.settings, users))
         (self._dir / "log4j2.properties").write_text(config.log4j2_properties(self.log_file))
 
-    def _format(self, java: str, classpath: list[str]) -> None:
+    def _format(self, java: str, classpath: list[str], users: BrokerCredentials | None) -> None:
         cluster_id = new_cluster_id()
         command = [
             java,
@@ -160,13 +218,16 @@ class LocalBroker:
             cluster_id,
             "-c",
             str(self._properties),
+            *(users.scram_arguments() if users is not None else []),
         ]
         run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if run.returncode != 0:
             lines = (run.stdout + run.stderr).strip().splitlines()
             # A Java stack trace: the exception line says why; the frames below it do not.
             why = [line for line in lines if not line.startswith(("\tat ", "\t..."))][-3:]
-            raise BrokerError("formatting the KRaft log directory failed: " + " | ".join(why))
+            # The storage tool may echo an --add-scram argument: never show a password.
+            message = users.hide(" | ".join(why)) if users is not None else " | ".join(why)
+            raise BrokerError(f"formatting the KRaft log directory failed: {message}")
 
     def _jvm_options(self) -> list[str]:
         heap = self.settings.heap
@@ -200,9 +261,7 @@ class LocalBroker:
             exited = popen.poll() is not None if popen else not process.is_alive(pid)
             if exited:
                 raise BrokerError(self._did_not_come_up("exited during start-up"))
-            if process.accepts_connections(self.settings.port) and answers_metadata(
-                self.settings.bootstrap
-            ):
+            if process.accepts_connections(self.settings.port) and self._answers():
                 return
             time.sleep(0.2)
         process.stop(pid, timeout=10)

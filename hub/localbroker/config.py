@@ -3,21 +3,25 @@
 Settings follow KAFKA_FROM_MAVEN.md: combined broker and controller, static
 voter, replication factors of 1 so transactions and consumer groups work on one
 node, and no initial rebalance delay so tests do not wait for groups.
+
+A secured broker (`secure`) authenticates every client on its one client
+listener with SASL/SCRAM-SHA-512 and authorizes every request with KRaft's
+StandardAuthorizer against the ACLs of hub/kafka/acl.py, denying whatever no
+ACL allows. No TLS: the broker listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from hub.localbroker.credentials import ADMIN, SCRAM_MECHANISM, BrokerCredentials
 from hub.settings import LocalBrokerSettings
 
+_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
-def server_properties(settings: LocalBrokerSettings) -> str:
-    data = settings.data_dir / "kraft"
-    lines = {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{settings.controller_port}",
+
+def _plaintext_listeners(settings: LocalBrokerSettings) -> dict[str, str]:
+    return {
         "listeners": (
             f"PLAINTEXT://127.0.0.1:{settings.port},CONTROLLER://127.0.0.1:{settings.controller_port}"
         ),
@@ -25,6 +29,58 @@ def server_properties(settings: LocalBrokerSettings) -> str:
         "inter.broker.listener.name": "PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    }
+
+
+def _secured_listeners(settings: LocalBrokerSettings, admin_password: str) -> dict[str, str]:
+    login = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{ADMIN}" password="{admin_password}";'
+    )
+    return {
+        "listeners": (
+            f"SASL_PLAINTEXT://127.0.0.1:{settings.port},"
+            f"CONTROLLER://127.0.0.1:{settings.controller_port}"
+        ),
+        "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{settings.port}",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
+        f"listener.name.sasl_plaintext.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": login,
+        "authorizer.class.name": _AUTHORIZER,
+        # admin: the tool identity that creates topics and ACLs (and the broker's own login).
+        # ANONYMOUS: the controller listener cannot use SCRAM (its users live in the
+        # metadata the controller serves), so the broker registers with its controller
+        # unauthenticated and the controller must let that principal act for the cluster.
+        # Only the PLAINTEXT controller listener yields ANONYMOUS (the client listener
+        # always authenticates), and it is bound to 127.0.0.1: whoever can reach it has a
+        # shell on this machine already. A shared or production cluster protects it with
+        # SASL/PLAIN or mTLS instead.
+        "super.users": f"User:{ADMIN};User:ANONYMOUS",
+        # Deny by default: a topic or group without ACLs is closed, not open.
+        "allow.everyone.if.no.acl.found": "false",
+    }
+
+
+def server_properties(
+    settings: LocalBrokerSettings, credentials: BrokerCredentials | None = None
+) -> str:
+    """server.properties for `settings`; a secured broker needs its `credentials`."""
+    if settings.secure and credentials is None:
+        raise ValueError("a secured broker needs its credentials (the admin's login)")
+    listeners = (
+        _secured_listeners(settings, credentials.password(ADMIN))
+        if settings.secure and credentials is not None
+        else _plaintext_listeners(settings)
+    )
+    data = settings.data_dir / "kraft"
+    lines = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@127.0.0.1:{settings.controller_port}",
+        **listeners,
         "log.dirs": str(data),
         "num.partitions": "6",
         "offsets.topic.replication.factor": "1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka.admin import AdminClient
@@ -13,9 +14,13 @@ _SILENT.addHandler(logging.NullHandler())
 _SILENT.propagate = False
 
 
-def answers_metadata(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when the broker at `bootstrap` returns cluster metadata with a broker in it."""
-    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": _SILENT}
+def answers_metadata(client_options: Mapping[str, str], timeout: float = 2.0) -> bool:
+    """True when the broker returns cluster metadata with a broker in it.
+
+    `client_options` are librdkafka's (bootstrap servers, and the login on a
+    secured broker); a refused login counts as not answering.
+    """
+    config: dict[str, Any] = {**client_options, "logger": _SILENT}
     admin = AdminClient(config)
     try:
         metadata = admin.list_topics(timeout=timeout)

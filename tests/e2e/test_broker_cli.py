@@ -135,3 +135,48 @@ def test_a_broker_that_does_not_come_up_shows_the_last_lines_of_its_log(tmp_path
     assert result.returncode == 1
     assert "the broker exited during start-up" in result.stderr
     assert "heap" in result.stderr.lower()
+
+
+def test_up_secure_keeps_the_six_logins_in_a_private_file_and_down_stops_it(
+    tmp_path: Path,
+) -> None:
+    env = _fresh_broker_env(tmp_path)
+    started = run_hub("broker", "up", "--secure", "--json", env=env)
+    assert started.returncode == 0, started.stderr
+    status = json.loads(started.stdout)
+    readable = run_hub("broker", "status", env=env)
+
+    stopped = run_hub("broker", "down", "--json", env=env)
+
+    credentials = Path(status["credentials_file"])
+    passwords = json.loads(credentials.read_text())["users"]
+    assert status["secure"] is True
+    assert credentials.parent == Path(env["HUB_BROKER_DIR"])
+    assert credentials.stat().st_mode & 0o777 == 0o600
+    assert set(passwords) == {"admin", "hub", "police", "courts", "koda", "operations"}
+    assert str(credentials) in readable.stdout
+    printed = started.stdout + started.stderr + readable.stdout + readable.stderr
+    assert not any(password in printed for password in passwords.values())
+    assert stopped.returncode == 0, stopped.stderr
+    assert json.loads(stopped.stdout)["pid"] == status["pid"]
+    assert json.loads(run_hub("broker", "status", "--json", env=env).stdout)["running"] is False
+
+
+def test_a_secured_data_dir_cannot_silently_start_plaintext(tmp_path: Path) -> None:
+    env = _fresh_broker_env(tmp_path)
+    assert run_hub("broker", "up", "--secure", env=env).returncode == 0
+    run_hub("broker", "down", env=env)
+
+    result = run_hub("broker", "up", env=env)
+
+    assert result.returncode == 1
+    assert "was formatted secured and cannot silently become plaintext" in result.stderr
+    assert json.loads(run_hub("broker", "status", "--json", env=env).stdout)["running"] is False
+
+
+def test_a_plaintext_data_dir_cannot_silently_become_secured(local_broker: LocalBroker) -> None:
+    result = run_hub("broker", "up", "--secure", env=broker_env(local_broker))
+
+    assert result.returncode == 1
+    assert "was formatted plaintext and cannot silently become secured" in result.stderr
+    assert local_broker.status().answering is True
