@@ -1,10 +1,12 @@
-"""A hub instance running in the test process against the session's real broker."""
+"""A hub instance running in the test process against a real broker."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,9 +15,33 @@ from hub.kafka.admin import ensure_topics
 from hub.kafka.service import HubService
 from hub.kafka.topology import topology
 from hub.pipeline.decide import PipelineLimits
+from hub.pipeline.process import PartitionProcessor
 from hub.settings import KafkaSettings
 
 TEST_PARK_TIMEOUT_MS = 4000
+
+
+@contextlib.contextmanager
+def running_hub(
+    kafka: KafkaSettings, processor: PartitionProcessor | None = None, **options: Any
+) -> Iterator[HubService]:
+    """A HubService in a thread of this process, ready (partitions assigned) when yielded.
+
+    `options` go to HubService (a tracer, a meter); it stops, and must stop, on exit.
+    """
+    service = HubService(
+        kafka, processor or build_processor(), instance_id=f"test-{uuid.uuid4().hex[:8]}", **options
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
+    thread.start()
+    try:
+        assert service.ready.wait(60), "the hub did not get its partitions within 60 s"
+        yield service
+    finally:
+        stop.set()
+        thread.join(60)
+    assert not thread.is_alive(), "the hub did not stop within 60 s"
 
 
 @pytest.fixture(scope="session")
@@ -28,13 +54,6 @@ def topics(kafka: KafkaSettings) -> KafkaSettings:
 @pytest.fixture(scope="module")
 def hub(topics: KafkaSettings) -> Iterator[HubService]:
     """One hub instance for the tests of a module; each test uses its own case ids."""
-    processor = build_processor(limits=PipelineLimits(park_timeout_ms=TEST_PARK_TIMEOUT_MS))
-    service = HubService(topics, processor, instance_id=f"test-{uuid.uuid4().hex[:8]}")
-    stop = threading.Event()
-    thread = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
-    thread.start()
-    assert service.ready.wait(60), "the hub did not get its partitions within 60 s"
-    yield service
-    stop.set()
-    thread.join(60)
-    assert not thread.is_alive(), "the hub did not stop within 60 s"
+    limits = PipelineLimits(park_timeout_ms=TEST_PARK_TIMEOUT_MS)
+    with running_hub(topics, build_processor(limits=limits)) as service:
+        yield service

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,16 +10,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from hub.app import build_processor
 from hub.kafka.admin import ensure_topics
 from hub.kafka.io import publish, read_topic
-from hub.kafka.service import HubService
 from hub.kafka.topology import AUDIT, topology
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
 from tests.brokers import started_local_broker
 from tests.e2e.conftest import run_hub
 from tests.events import case_registered, judgment_final, koda_event, new_case_id
+from tests.integration.conftest import running_hub
 from tests.kafka_io import collect, send
 
 pytestmark = pytest.mark.integration
@@ -36,12 +34,7 @@ def own_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaSetting
 
 
 def _run_traffic(kafka: KafkaSettings) -> str:
-    service = HubService(kafka, build_processor(), instance_id=f"audit-{uuid.uuid4().hex[:6]}")
-    stop = threading.Event()
-    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    worker.start()
-    try:
-        assert service.ready.wait(60)
+    with running_hub(kafka):
         case_id = new_case_id()
         bad = koda_event("leave.started", "ordinary-leave", case_id)
         bad = type(bad)(bad.topic, bad.key, b"{broken", bad.headers, bad.event_id)
@@ -51,9 +44,6 @@ def _run_traffic(kafka: KafkaSettings) -> str:
         send(kafka, [bad, koda_event("leave.started", "ordinary-leave", case_id)])
         collect(kafka, AUDIT, {case_id.encode()}, 5)
         return case_id
-    finally:
-        stop.set()
-        worker.join(60)
 
 
 def _verify(kafka: KafkaSettings) -> tuple[int, dict[str, object]]:

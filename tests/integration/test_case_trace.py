@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -14,9 +12,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from connectors.chain import Chain, ChainOptions
-from hub.app import build_processor
-from hub.kafka.service import HubService
 from hub.settings import KafkaSettings
+from tests.integration.conftest import running_hub
 
 pytestmark = pytest.mark.integration
 SEED = 2032  # five cases with leaves and victims who asked (see test_connectors.py)
@@ -27,19 +24,8 @@ def spans_and_hub(topics: KafkaSettings) -> Iterator[tuple[InMemorySpanExporter,
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    service = HubService(
-        topics,
-        build_processor(),
-        f"case-trace-{uuid.uuid4().hex[:6]}",
-        tracer=provider.get_tracer("hub"),
-    )
-    stop = threading.Event()
-    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    worker.start()
-    assert service.ready.wait(60)
-    yield exporter, provider
-    stop.set()
-    worker.join(60)
+    with running_hub(topics, tracer=provider.get_tracer("hub")):
+        yield exporter, provider
 
 
 def _attribute(span: ReadableSpan, name: str) -> object:

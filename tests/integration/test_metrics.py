@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,11 +10,10 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from hub.app import build_processor
 from hub.kafka.metrics import meter_for
-from hub.kafka.service import HubService
 from hub.settings import KafkaSettings
 from tests.events import Event, case_registered, new_case_id
+from tests.integration.conftest import running_hub
 from tests.kafka_io import collect, send
 
 pytestmark = pytest.mark.integration
@@ -24,19 +22,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def measured_hub(topics: KafkaSettings) -> Iterator[InMemoryMetricReader]:
     reader = InMemoryMetricReader()
-    service = HubService(
-        topics,
-        build_processor(),
-        f"metered-{uuid.uuid4().hex[:6]}",
-        meter=meter_for("justice-hub", reader),
-    )
-    stop = threading.Event()
-    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    worker.start()
-    assert service.ready.wait(60)
-    yield reader
-    stop.set()
-    worker.join(60)
+    with running_hub(topics, meter=meter_for("justice-hub", reader)):
+        yield reader
 
 
 def _points(reader: InMemoryMetricReader, name: str) -> list[Any]:

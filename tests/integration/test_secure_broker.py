@@ -14,7 +14,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,7 +31,6 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ResourceType,
 )
 
-from hub.app import build_processor
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.kafka.acl import ACL_MATRIX, apply_acls, entries
 from hub.kafka.admin import admin_client, ensure_topics
@@ -50,6 +48,7 @@ from hub.pipeline.route import default_routes_path, load_routes
 from hub.settings import KafkaSettings
 from tests.brokers import local_broker_settings
 from tests.events import case_registered, event, new_case_id
+from tests.integration.conftest import running_hub
 from tests.kafka_io import send
 
 pytestmark = pytest.mark.integration
@@ -80,16 +79,8 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
 @pytest.fixture(scope="module")
 def secured_hub(secured: LocalBroker) -> Iterator[HubService]:
     """The hub, in this process, logged in as `hub`."""
-    hub_login = secured.client_settings("hub")
-    service = HubService(hub_login, build_processor(), instance_id=f"sec-{uuid.uuid4().hex[:8]}")
-    stop = threading.Event()
-    thread = threading.Thread(target=service.run, args=(stop,), name="secured-hub", daemon=True)
-    thread.start()
-    assert service.ready.wait(60), "the hub did not get its partitions within 60 s"
-    yield service
-    stop.set()
-    thread.join(60)
-    assert not thread.is_alive(), "the hub did not stop within 60 s"
+    with running_hub(secured.client_settings("hub")) as service:
+        yield service
 
 
 def _produce(login: KafkaSettings, topic: str, key: bytes = b"k") -> KafkaError | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,11 +10,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from hub.app import build_processor
-from hub.kafka.service import HubService
 from hub.settings import KafkaSettings
 from hub.telemetry import trace_headers
 from tests.events import Event, case_registered, koda_event, new_case_id, notification_requested
+from tests.integration.conftest import running_hub
 from tests.kafka_io import collect, send
 
 pytestmark = pytest.mark.integration
@@ -27,19 +24,8 @@ def traced_hub(topics: KafkaSettings) -> Iterator[tuple[InMemorySpanExporter, Tr
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    service = HubService(
-        topics,
-        build_processor(),
-        f"traced-{uuid.uuid4().hex[:6]}",
-        tracer=provider.get_tracer("tests"),
-    )
-    stop = threading.Event()
-    worker = threading.Thread(target=service.run, args=(stop,), daemon=True)
-    worker.start()
-    assert service.ready.wait(60)
-    yield exporter, provider
-    stop.set()
-    worker.join(60)
+    with running_hub(topics, tracer=provider.get_tracer("tests")):
+        yield exporter, provider
 
 
 def _published_in_a_span(provider: TracerProvider, item: Event) -> tuple[Event, int, int]:
