@@ -11,6 +11,7 @@ import click
 from hub import __version__
 from hub.catalogue.catalogue import CatalogueError
 from hub.cli.audit import audit
+from hub.cli.bench import bench
 from hub.cli.broker import broker
 from hub.cli.connector import connector
 from hub.cli.demo import demo
@@ -42,6 +43,7 @@ def main() -> None:
 
 
 main.add_command(audit)
+main.add_command(bench)
 main.add_command(broker)
 main.add_command(connector)
 main.add_command(demo)
