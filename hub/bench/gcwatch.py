@@ -20,7 +20,12 @@ class GcWatch:
         self.collections = 0
         self.full = 0
         self.seconds = 0.0
+        self.tracked = 0
         self._started = 0.0
+
+    def count_tracked(self) -> None:
+        """Note how many objects the collector tracks now (while the loop still holds its state)."""
+        self.tracked = len(gc.get_objects())
 
     def _observe(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -47,5 +52,5 @@ class GcWatch:
             "collections": self.collections,
             "full_collections": self.full,
             "seconds": round(self.seconds, 3),
-            "tracked_objects": len(gc.get_objects()),
+            "tracked_objects": self.tracked,
         }

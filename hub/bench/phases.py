@@ -95,6 +95,7 @@ class Phases:
             with running(run, ready, name, profiler=profiler), GcWatch() as collector:
                 started = time.monotonic()
                 finished = watch.wait_until(targets, timeout=max(120.0, backlog / 200))
+                collector.count_tracked()  # before the loop stops and lets its state go
         finally:
             watch.close()
         return Drain(backlog, finished - started, collector.as_dict())

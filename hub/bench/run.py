@@ -57,7 +57,7 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
     )
     profiler = cProfile.Profile() if options.profile else None
     load_before = load_average()
-    # The workload is the benchmark's, not the hub's: its ~35 tracked objects per event
+    # The workload is the benchmark's, not the hub's: its ~7 tracked objects per event
     # would make every full collection in the hub's thread scan them. Out of the way, the
     # collector sees what it would see in a `hub run` process.
     gc.freeze()
