@@ -14,7 +14,7 @@ but of their own, so an agency reading its egress topic never sees them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -27,7 +27,7 @@ from confluent_kafka import (
 
 from hub.bench.offsets import Position
 from hub.kafka.clients import transactional_consumer, transactional_producer
-from hub.kafka.service import INGRESS_TOPICS
+from hub.kafka.service import INGRESS_TOPICS, next_offsets
 from hub.kafka.topology import AGENCIES, DEFAULT_PARTITIONS, TopicSpec, ingress
 from hub.settings import KafkaSettings
 
@@ -43,13 +43,6 @@ def sink_topics(partitions: int = DEFAULT_PARTITIONS) -> tuple[TopicSpec, ...]:
         )
         for sink in _SINKS.values()
     )
-
-
-def _next_offsets(messages: Iterable[Message]) -> list[TopicPartition]:
-    last: dict[Position, int] = {}
-    for message in messages:
-        last[message.topic() or "", message.partition() or 0] = message.offset() or 0
-    return [TopicPartition(topic, part, offset + 1) for (topic, part), offset in last.items()]
 
 
 class PassThrough:
@@ -102,7 +95,7 @@ class PassThrough:
                 if sink is not None:
                     _produce(producer, sink, message)
             producer.send_offsets_to_transaction(
-                _next_offsets(records), consumer.consumer_group_metadata(), 30
+                next_offsets(records), consumer.consumer_group_metadata(), 30
             )
             producer.commit_transaction(60)
         except KafkaException as error:

@@ -51,7 +51,8 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _next_offsets(messages: Iterable[Message]) -> list[TopicPartition]:
+def next_offsets(messages: Iterable[Message]) -> list[TopicPartition]:
+    """The offsets to commit after `messages`: the last of each partition, plus one."""
     last: dict[tuple[str, int], int] = {}
     for message in messages:
         last[message.topic() or "", message.partition() or 0] = message.offset() or 0
@@ -167,7 +168,7 @@ class HubService:
             batch.finish()
             if records:
                 producer.send_offsets_to_transaction(
-                    _next_offsets(records), consumer.consumer_group_metadata(), 30
+                    next_offsets(records), consumer.consumer_group_metadata(), 30
                 )
             producer.commit_transaction(60)
         except (KafkaException, DeliveryFailedError) as error:
