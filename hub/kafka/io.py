@@ -81,17 +81,19 @@ def read_topic(
     keys: Collection[bytes] | None = None,
     done: Callable[[Sequence[ConsumedRecord]], bool] | None = None,
     timeout: float = 30.0,
+    committed_only: bool = True,
 ) -> list[ConsumedRecord]:
     """Committed records of every partition of `topic` from the start (only `keys`, if given).
 
     Reads until `done(records so far)` is true, or without `done` until the end
-    of every partition, or until `timeout` seconds passed.
+    of every partition, or until `timeout` seconds passed. `committed_only=False`
+    reads as `read_uncommitted` does: aborted records too (fault tests count them).
     """
     config: dict[str, Any] = {
         **settings.librdkafka_options(),
         "group.id": "hub-tools-reader",  # required by librdkafka; nothing is committed
         "enable.auto.commit": False,
-        "isolation.level": "read_committed",
+        "isolation.level": "read_committed" if committed_only else "read_uncommitted",
         "enable.partition.eof": True,
         "logger": LOG,
     }
