@@ -1,4 +1,4 @@
-"""`hub schemas list | show | check | models`: the event catalogue on the command line.
+"""`hub schemas list | show | check | models | impact`: the event catalogue on the command line.
 
 `--schemas DIR` points at another catalogue folder (a proposed change, a
 partner's copy); by default the repository's `schemas/` (or `HUB_SCHEMAS_DIR`).
@@ -18,7 +18,10 @@ from hub.catalogue.bundle import dereference
 from hub.catalogue.catalogue import Catalogue, CatalogueError, default_schemas_dir, load_catalogue
 from hub.catalogue.check import CheckReport, check_catalogue
 from hub.catalogue.models import drifted_models, generated_dir, write_models
+from hub.cli.contracts import sources, sources_options
 from hub.cli.output import emit, fail, json_option, table
+from hub.contracts.impact import CandidateError, ImpactReport, schema_impact
+from hub.contracts.reference import reference_connectors
 
 schemas_option = click.option(
     "--schemas",
@@ -196,3 +199,70 @@ def _render_drift(out: Console, drifted: list[str]) -> None:
     for name in drifted:
         out.print(f"[red]drifted[/] {name}")
     out.print("run `hub schemas models` to regenerate them")
+
+
+@schemas.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option(
+    "--candidate",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The proposed schema file (vN.schema.json; examples/vN/ beside it are used).",
+)
+@sources_options
+@json_option
+def impact(
+    *,
+    type_name: str,
+    candidate: Path,
+    schemas_dir: Path | None,
+    contracts_dir: Path | None,
+    routes_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Which consumers' contracts and which routes a proposed version would break.
+
+    Exits 1 when it breaks any.
+    """
+    try:
+        report = schema_impact(
+            sources(schemas_dir, contracts_dir, routes_file),
+            type_name,
+            candidate,
+            reference_connectors(),
+        )
+    except CandidateError as error:
+        fail(str(error), as_json)
+    emit(report.as_json(), as_json, lambda out, _: _render_impact(out, report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def _render_impact(out: Console, report: ImpactReport) -> None:
+    role = "the canonical version" if report.becomes_canonical else "an older version"
+    out.print(f"[bold]{report.type_name}[/] v{report.version} as {role}")
+    for consumer, found in report.consumers.items():
+        rows = [(f.check, f"v{f.version}" if f.version else "", f.path, f.message) for f in found]
+        out.print(
+            table(f"Breaks {consumer}'s contract", ("check", "version", "path", "problem"), rows)
+        )
+    for provider, found in report.providers.items():
+        sent = [(f"v{f.version}", f.path, f.message) for f in found]
+        out.print(table(f"Breaks what {provider} sends", ("version", "path", "problem"), sent))
+    if report.routes:
+        routed = [(r.recipient, r.field, r.problem) for r in report.routes]
+        out.print(table("Breaks routes", ("recipient", "field", "problem"), routed))
+    if report.catalogue:
+        rules = [(f.path, f.message) for f in report.catalogue]
+        out.print(table("Breaks catalogue rules", ("path", "problem"), rules))
+    for note in report.notes:
+        out.print(f"[yellow]note[/] {note}")
+    if report.ok:
+        out.print("[green]no consumer, route or catalogue rule is broken[/]")
+    else:
+        consumers = ", ".join(report.consumers) or "none"
+        providers = ", ".join(report.providers) or "none"
+        out.print(
+            f"[red]breaks[/] consumers: {consumers}; providers: {providers}; "
+            f"{len(report.routes)} routed fields; {len(report.catalogue)} catalogue rules"
+        )

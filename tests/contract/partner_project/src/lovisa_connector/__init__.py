@@ -1,0 +1,1 @@
+"""Lovisa's connector to the justice-chain hub (a partner-style example)."""
