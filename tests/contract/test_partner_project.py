@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -9,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from testcontainers.community.kafka import KafkaContainer
 
-from tests.contract.conftest import PARTNER_PROJECT
+from hub.settings import KafkaSettings
+from tests.contract.conftest import PARTNER_PROJECT, REPOSITORY
 
 pytestmark = pytest.mark.contract
 
@@ -23,11 +27,12 @@ def _partner_copy(tmp_path: Path) -> Path:
     )
 
 
-def _pytest(project: Path) -> subprocess.CompletedProcess[str]:
-    """`pytest` in the partner's folder, with none of this session's settings."""
+def _pytest(project: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """`pytest ARGS` in the partner's folder, with none of this session's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HUB_"))}
+    env.update(env_vars)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", *args],
         cwd=project,
         env=env,
         capture_output=True,
@@ -90,3 +95,29 @@ def test_a_partner_handler_reading_a_field_its_contract_omits_fails(tmp_path: Pa
         in result.stdout
     )
     assert "cut to the contract's reads: KeyError: 'name'" in result.stdout
+
+
+@pytest.mark.integration
+def test_the_partner_smoke_test_passes_against_a_real_broker(
+    tmp_path: Path, kafka: KafkaSettings
+) -> None:
+    # Partner CI gets Kafka from testcontainers; here the session's broker stands in.
+    result = _pytest(_partner_copy(tmp_path), "smoke", HUB_KAFKA_BOOTSTRAP=kafka.bootstrap)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_the_documented_partner_ci_runs_what_the_partner_project_has() -> None:
+    workflow = yaml.safe_load((REPOSITORY / "docs" / "partner-ci.github-actions.yml").read_text())
+    runs = [
+        step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
+    ]
+
+    pytest_targets = [run.split()[1] for run in runs if run.startswith("pytest ")]
+    assert pytest_targets == ["tests", "smoke"]
+    assert all((PARTNER_PROJECT / target).is_dir() for target in pytest_targets)
+    assert workflow["jobs"]["kafka-smoke"]["needs"] == "contracts"
+    # The image pulled ahead is the one testcontainers starts.
+    image = inspect.signature(KafkaContainer).parameters["image"].default
+    assert f"docker pull {image}" in runs
