@@ -244,7 +244,9 @@ def _render_impact(out: Console, report: ImpactReport) -> None:
     for consumer, found in report.consumers.items():
         rows = [(f.check, f"v{f.version}" if f.version else "", f.path, f.message) for f in found]
         out.print(
-            table(f"Breaks {consumer}'s contract", ("check", "version", "path", "problem"), rows)
+            table(
+                f"Breaks the contract of {consumer}", ("check", "version", "path", "problem"), rows
+            )
         )
     for provider, found in report.providers.items():
         sent = [(f"v{f.version}", f.path, f.message) for f in found]

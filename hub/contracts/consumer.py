@@ -22,7 +22,7 @@ from hub.catalogue.bundle import dereference
 from hub.catalogue.catalogue import Catalogue
 from hub.contracts.contract import Contract, ContractExample, Expectation
 from hub.contracts.findings import Finding
-from hub.contracts.parties import AgencyCode
+from hub.contracts.parties import HUB, AgencyCode
 from hub.contracts.paths import dotted_path, leaf_pointers, locate, projection_covers
 from hub.envelope import EnvelopeError, new_envelope
 from hub.pipeline.project import compile_projection, project_for_recipient, schema_field
@@ -61,7 +61,8 @@ def _expectation_findings(
     canonical = known.canonical_version
     if canonical not in expectation.versions:
         accepted = ", ".join(f"v{n}" for n in expectation.versions)
-        message = f"the hub delivers v{canonical} (canonical); the contract accepts {accepted}"
+        verb = "reads every event as" if consumer == HUB else "delivers"
+        message = f"the hub {verb} v{canonical} (canonical); the contract accepts {accepted}"
         yield finding("contract", canonical, "", message)
     for version in expectation.versions:
         if version not in known.versions:
@@ -69,8 +70,8 @@ def _expectation_findings(
             continue
         schema = dereference(known.versions[version].schema, catalogue.defs)
         yield from unread_fields(consumer, provider, expectation, schema, version)
-    if routes is None:
-        return  # the routes did not load: reported on their own
+    if routes is None or consumer == HUB:
+        return  # no routes loaded (reported on their own), or the hub: it reads events whole
     recipient = _recipient(routes, type_name, consumer)
     if recipient is None:
         yield finding("route", canonical, "", f"the routes do not send {type_name} to {consumer}")

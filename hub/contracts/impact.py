@@ -119,7 +119,7 @@ def schema_impact(
     for finding in new:
         if finding.check == "sample":
             providers[finding.provider] = (*providers.get(finding.provider, ()), finding)
-        elif finding.consumer and finding.consumer != "hub":
+        elif finding.consumer:
             consumers[finding.consumer] = (*consumers.get(finding.consumer, ()), finding)
     becomes_canonical = version >= known.canonical_version
     routes = (

@@ -17,6 +17,7 @@ from typing import Any
 from connectors.common.inbox import Received
 
 Handler = Callable[[Received], object]
+HUB = "hub"  # a consumer too: it reads every event whole (registry, alerts, confirmations)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from hub.catalogue.upcast import MissingUpcasterError
 from hub.catalogue.validation import SchemaValidators
 from hub.contracts.contract import Contract
 from hub.contracts.findings import Finding
-from hub.contracts.parties import Sample
+from hub.contracts.parties import HUB, Sample
 from hub.contracts.paths import locate
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.topology import ingress
@@ -40,7 +40,6 @@ from hub.pipeline.route import Routes
 from hub.pipeline.state import PartitionState
 from hub.signing import Keyring, PrivateKey, generate_key, signed_headers
 
-HUB = "hub"
 VICTIM_ALERT = "victim.alert"
 SIGNERS = ("police", "courts", "koda", HUB)
 
@@ -119,6 +118,7 @@ def sample_findings(
             message = f"the hub cannot bring it to the canonical version: {error}"
             yield Finding("sample", agency, HUB, sample.type_name, sample.version, "", message)
             continue
+        yield from _hub_reads(agency, sample, contracts.get(HUB))
         if isinstance(outcome, Rejected):
             rejection = outcome.rejection
             message = f"the hub rejects it ({rejection.reason.value}): {rejection.message}"
@@ -146,6 +146,17 @@ def sample_findings(
         elif not isinstance(outcome, Duplicate):
             message = f"the hub did not accept it: {type(outcome).__name__}"
             yield Finding("sample", agency, HUB, sample.type_name, sample.version, "", message)
+
+
+def _hub_reads(agency: str, sample: Sample, contract: Contract | None) -> Iterator[Finding]:
+    """What the hub itself always reads, in a sample of the version it reads (the canonical)."""
+    expectation = contract.receives.get(sample.type_name) if contract else None
+    if expectation is None or sample.version not in expectation.versions:
+        return
+    for read in expectation.always_read:
+        for missing in locate(sample.data, read.pointer).missing:
+            message = f"the hub itself always reads it ({read.pointer})"
+            yield Finding("sample", agency, HUB, sample.type_name, sample.version, missing, message)
 
 
 def delivery_findings(

@@ -23,8 +23,8 @@ from hub.catalogue.check import check_catalogue
 from hub.contracts.consumer import contract_findings, handler_findings
 from hub.contracts.contract import Contract, ContractError, load_contracts
 from hub.contracts.findings import Finding
-from hub.contracts.parties import AgencyCode
-from hub.contracts.provider import HUB, offline_run, sample_findings
+from hub.contracts.parties import HUB, AgencyCode
+from hub.contracts.provider import offline_run, sample_findings
 from hub.pipeline.route import Routes, RoutesError, load_routes
 
 

@@ -151,4 +151,4 @@ def test_a_broken_example_names_its_line(tmp_path: Path) -> None:
 def test_the_repository_contracts_load() -> None:
     contracts = load_contracts(Path(__file__).resolve().parents[2] / "contracts")
 
-    assert sorted(contracts) == ["courts", "koda", "police"]
+    assert sorted(contracts) == ["courts", "hub", "koda", "police"]

@@ -92,3 +92,26 @@ def test_an_unknown_type_is_an_error(hub: Hub, tmp_path: Path) -> None:
 
     assert code == 1
     assert report["error"] == "unknown event type 'judgment.overturned'"
+
+
+def test_a_case_registration_without_the_suspect_breaks_the_hub_itself_and_the_courts(
+    hub: Hub, tmp_path: Path
+) -> None:
+    schema = json.loads((REPOSITORY / "schemas" / "case.registered" / "v2.schema.json").read_text())
+    schema["$id"] = "urn:no:justice:schema:case.registered:3"
+    schema["properties"]["accused"] = schema["properties"].pop("suspect")
+    schema["required"] = ["accused" if name == "suspect" else name for name in schema["required"]]
+    candidate = tmp_path / "v3.schema.json"
+    candidate.write_text(json.dumps(schema), encoding="utf-8")
+
+    code, report = hub("schemas", "impact", "case.registered", "--candidate", str(candidate))
+
+    assert code == 1
+    read = {
+        (consumer, f["path"])
+        for consumer, found in report["consumers"].items()
+        for f in found
+        if f["check"] == "schema"
+    }
+    # The registry's suspect is what KODA's judgment.final is enriched with.
+    assert read == {("hub", "/suspect"), ("courts", "/suspect/nationalIdentityNumber")}
