@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft7Validator  # type: ignore[import-untyped,unused-ignore]
 
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.contracts.asyncapi import asyncapi_document, asyncapi_yaml, default_asyncapi_path
@@ -13,6 +16,10 @@ from hub.kafka.topology import AGENCIES, egress, ingress
 from hub.pipeline.route import default_routes_path, load_routes
 
 pytestmark = pytest.mark.contract
+
+# The official JSON Schema of AsyncAPI 3.0.0 (github.com/asyncapi/spec-json-schemas,
+# schemas/3.0.0-without-$id.json at 7dd3990, Apache-2.0), minified.
+ASYNCAPI_SCHEMA = Path(__file__).with_name("asyncapi-3.0.0.schema.json")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +39,16 @@ def test_docs_asyncapi_has_not_drifted_from_the_code_and_schemas(document: dict[
     written = default_asyncapi_path().read_text(encoding="utf-8")
 
     assert written == asyncapi_yaml(document), "run `hub contracts asyncapi` and commit the result"
+
+
+def test_the_document_is_valid_asyncapi_3(document: dict[str, Any]) -> None:
+    validator = Draft7Validator(json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8")))
+
+    problems = [
+        f"{list(e.absolute_path)[:4]}: {e.message[:200]}" for e in validator.iter_errors(document)
+    ]
+
+    assert problems == []
 
 
 def test_every_agency_sends_to_its_ingress_and_receives_from_its_egress(
