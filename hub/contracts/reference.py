@@ -15,18 +15,20 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from connectors.common.clock import DEFAULT_START, SimulatedClock
+from connectors.common.inbox import Received
 from connectors.courts.app import courts_reactions
 from connectors.courts.handlers import ACQUITTAL, Trial, VerdictMix, trial
 from connectors.courts.store import CourtsStore
 from connectors.koda.app import koda_reactions
-from connectors.koda.handlers import execution_plan
+from connectors.koda.handlers import DEFAULT_ESCAPE_RATE, execution_plan
 from connectors.koda.store import KodaStore
 from connectors.police.app import police_reactions
 from connectors.police.events import RegisteredCase, case_events, new_case
+from connectors.police.handlers import Stage, stage_after
 from connectors.police.store import PoliceStore
 from hub.contracts.parties import AgencyCode, Handler, Sample
 from hub.demo.synthetic import case_number
@@ -84,7 +86,15 @@ def koda_samples() -> Iterator[Sample]:
 
 
 def police_handlers() -> Mapping[str, Handler]:
-    return police_reactions(PoliceStore(":memory:"))
+    """Police's reactions, each also moving the case on a stage from what it received,
+    as `PoliceStore.progress` does later (`stage_after`)."""
+    reactions = police_reactions(PoliceStore(":memory:"))
+    return {type_name: partial(_moving_the_case_on, r) for type_name, r in reactions.items()}
+
+
+def _moving_the_case_on(reaction: Handler, received: Received) -> object:
+    stage_after(Stage.REGISTERED, received.type_name, received.data)
+    return reaction(received)
 
 
 def courts_handlers() -> Mapping[str, Handler]:
@@ -92,7 +102,7 @@ def courts_handlers() -> Mapping[str, Handler]:
 
 
 def koda_handlers() -> Mapping[str, Handler]:
-    return koda_reactions(KodaStore(":memory:"), SimulatedClock(), SEED, 0.15)
+    return koda_reactions(KodaStore(":memory:"), SimulatedClock(), SEED, DEFAULT_ESCAPE_RATE)
 
 
 def reference_connectors() -> tuple[AgencyCode, ...]:

@@ -136,3 +136,23 @@ def test_the_readable_report_is_a_table_naming_who_breaks_whom(routes_copy: Path
     assert "Contract findings" in result.stdout
     assert "/verdicts/*/result" in result.stdout
     assert "contracts broken" in result.stdout
+
+
+def test_police_following_a_case_from_a_judgment_must_declare_the_verdicts_it_reads(
+    hub: Hub, contracts_copy: Path
+) -> None:
+    contract = contracts_copy / "police" / "contract.yaml"
+    text = contract.read_text(encoding="utf-8")
+    read = (
+        "      - path: /verdicts/*/result\n"
+        "        why: any GUILTY verdict means JUDGED, none means ACQUITTED\n"
+    )
+    assert read in text
+    contract.write_text(text.replace(read, ""), encoding="utf-8")
+
+    code, report = hub("contracts", "verify", "--contracts", str(contracts_copy))
+
+    assert code == 1
+    refused = _about(report["findings"], check="handler", type="judgment.rendered")
+    assert {f["consumer"] for f in refused} == {"police"}
+    assert all(f["message"].endswith("KeyError: 'verdicts'") for f in refused)
