@@ -10,6 +10,7 @@ from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.decide import Pipeline, PipelineLimits
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.publish import Publisher
+from hub.pipeline.receipts import RECEIPT
 from hub.pipeline.route import default_routes_path, load_routes
 
 
@@ -21,5 +22,10 @@ def build_processor(
     """The per-partition processor, with every data file loaded and checked."""
     catalogue = load_catalogue(schemas_dir or default_schemas_dir())
     routes = load_routes(routes_path or default_routes_path(), catalogue)
-    pipeline = Pipeline(catalogue, SchemaValidators(catalogue), routes, limits or PipelineLimits())
-    return PartitionProcessor(pipeline, Publisher(catalogue.types[VICTIM_ALERT].canonical_version))
+    validators = SchemaValidators(catalogue)
+    pipeline = Pipeline(catalogue, validators, routes, limits or PipelineLimits())
+    publisher = Publisher(
+        catalogue.types[VICTIM_ALERT].canonical_version,
+        catalogue.types[RECEIPT].canonical_version,
+    )
+    return PartitionProcessor(pipeline, publisher)

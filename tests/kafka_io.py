@@ -8,7 +8,9 @@ from collections.abc import Collection, Iterable, Sequence
 from hub.kafka.io import ConsumedRecord, publish, read_topic
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
-from tests.events import Event
+from tests.events import Event, case_registered
+
+RECEIPT_TYPE = b"no.justice.hub.receipt"
 
 
 def send(kafka: KafkaSettings, events: Iterable[Event]) -> None:
@@ -24,19 +26,33 @@ def collect(
     *,
     timeout: float = 30.0,
     settle: float = 0.0,
+    receipts: bool = False,
 ) -> list[ConsumedRecord]:
     """Records of `topic` with one of `keys`, read from the start.
 
     Waits until `expected` arrived, then `settle` seconds more to catch extras
-    (duplicates); returns whatever arrived when `timeout` runs out.
+    (duplicates); returns whatever arrived when `timeout` runs out. The hub's
+    receipts to a sender are left out unless `receipts` (then only they count).
     """
     settled_at: list[float] = []
 
+    def wanted(found: Sequence[ConsumedRecord]) -> list[ConsumedRecord]:
+        return [r for r in found if (r.header("ce_type") == RECEIPT_TYPE) == receipts]
+
     def done(found: Sequence[ConsumedRecord]) -> bool:
-        if len(found) < expected:
+        if len(wanted(found)) < expected:
             return False
         if not settled_at:
             settled_at.append(time.monotonic() + settle)
         return time.monotonic() >= settled_at[0]
 
-    return read_topic(kafka, topic, keys=keys, done=done, timeout=timeout)
+    return wanted(read_topic(kafka, topic, keys=keys, done=done, timeout=timeout))
+
+
+def register_case(kafka: KafkaSettings, case_id: str) -> Event:
+    """Police register the case and the hub has accepted it, so later events need not park."""
+    registered = case_registered(case_id)
+    send(kafka, [registered])
+    receipts = collect(kafka, "egress.police", {case_id.encode()}, 1, receipts=True)
+    assert receipts, f"no receipt for case {case_id} within 30 s"
+    return registered

@@ -9,11 +9,13 @@ import orjson
 from rich.console import Console
 
 from hub.cli.output import table
-from hub.demo.run import FINAL_ACTIONS, DemoRun
+from hub.demo.run import FINAL_ACTIONS, DemoRun, deliveries_and_confirmations
 from hub.kafka.io import ConsumedRecord
 from hub.pipeline.route import Routes
 
 ALERT_TYPE = b"no.justice.victim.alert"
+RECEIPT_TYPE = b"no.justice.hub.receipt"
+ANSWERS = frozenset({"ACCEPTED", "REJECTED"})  # a receipt that settles what became of an event
 
 
 def _json(record: ConsumedRecord) -> dict[str, Any]:
@@ -59,7 +61,11 @@ def _deliveries(run: DemoRun, final: dict[str, dict[str, Any]], routes: Routes) 
         if outcome and outcome["action"] == "ACCEPT":
             type_name = outcome["type"].removeprefix("no.justice.")
             due |= {(r.agency, outcome["eventId"]) for r in routes.route_for(type_name).recipients}
-    egress = [r for r in run.egress if r.topic.startswith("egress.")]
+    egress = [
+        r
+        for r in run.egress
+        if r.topic.startswith("egress.") and r.header("ce_type") != RECEIPT_TYPE
+    ]
     alerts = [r for r in egress if r.header("ce_type") == ALERT_TYPE]
     pairs = [
         (r.topic.removeprefix("egress."), (r.header("ce_id") or b"").decode())
@@ -78,6 +84,29 @@ def _deliveries(run: DemoRun, final: dict[str, dict[str, Any]], routes: Routes) 
     }
 
 
+def _receipts(run: DemoRun, final: list[dict[str, Any]]) -> dict[str, Any]:
+    """Receipts counted per ingress event, and confirmations per delivery, from the audit log."""
+    answered = sum(1 for a in final if any(r["status"] in ANSWERS for r in a.get("receipts", ())))
+    delivered, confirmed = deliveries_and_confirmations(final)
+    rejections = [
+        receipt
+        for receipt in (_json(r) for r in run.egress if r.header("ce_type") == RECEIPT_TYPE)
+        if receipt["status"] == "REJECTED"
+    ]
+    return {
+        "receipts": answered,
+        "receipts_by_status": dict(
+            sorted(Counter(r["status"] for a in final for r in a.get("receipts", ())).items())
+        ),
+        "rejections_naming_reason_and_actor": sum(
+            1 for r in rejections if r.get("reason") and r.get("actionBy")
+        ),
+        "rejection_receipts": len(rejections),
+        "deliveries_made": len(delivered),
+        "deliveries_confirmed": len(confirmed & delivered),
+    }
+
+
 def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
     """The demo's figures, and whether every event ended as it should."""
     audits = [_json(r) for r in run.audit]
@@ -89,6 +118,7 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
     )
     unaccounted = sum(1 for r in run.ingress if f"{r.topic}/{r.partition}/{r.offset}" not in final)
     figures = _deliveries(run, final, routes)
+    receipts = _receipts(run, final_list)
     given, due = Counter(run.alerts_given), run.alerts_due
     alerts_right = set(given) == due and all(n == 1 for n in given.values())
     latency = list(run.latencies_ms)
@@ -105,6 +135,7 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
         "deduplicated": sum(1 for a in final_list if a["action"] == "DEDUPE"),
         "parked_then_settled": sum(1 for a in audits if a["action"] == "PARK"),
         **figures,
+        **receipts,
         "victim_alerts_expected": len(due),
         "victim_alerts_recorded_by_police": sum(given.values()),
         "latency_ms": {
@@ -126,6 +157,9 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
         and alerts_right
         and figures["victim_alerts"] == len(due)
         and run.cases_ended == len(run.case_ids)
+        and receipts["receipts"] == len(run.ingress)
+        and receipts["deliveries_confirmed"] == receipts["deliveries_made"]
+        and receipts["rejections_naming_reason_and_actor"] == receipts["rejection_receipts"]
     )
     summary["timelines"] = _timelines(run, final_list)
     return summary
@@ -171,6 +205,15 @@ def render(out: Console, summary: dict[str, Any], timelines: int = 3) -> None:
         ("deduplicated resends", summary["deduplicated"]),
         ("deliveries", delivered),
         ("lost / duplicated deliveries", f"{summary['lost']} / {summary['duplicates']}"),
+        (
+            "receipts to senders",
+            f"{summary['receipts']} of {summary['events_published']} events answered; "
+            + ", ".join(f"{n} {status}" for status, n in summary["receipts_by_status"].items()),
+        ),
+        (
+            "deliveries confirmed by recipients",
+            f"{summary['deliveries_confirmed']} of {summary['deliveries_made']}",
+        ),
         (
             "victim alerts",
             f"{summary['victim_alerts']} of {summary['victim_alerts_expected']} due "

@@ -15,8 +15,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -83,22 +84,39 @@ def _read(
     return tuple(r for topic in topics for r in read_topic(settings, topic, keys=keys))
 
 
+Delivered = set[tuple[str, str]]  # (event id, recipient)
+
+
+def deliveries_and_confirmations(final: Iterable[Mapping[str, Any]]) -> tuple[Delivered, Delivered]:
+    """What the audit records say was delivered to whom, and what recipients confirmed."""
+    delivered: Delivered = set()
+    confirmed: Delivered = set()
+    for audit in final:
+        delivered |= {(d["eventId"], d["recipient"]) for d in audit.get("deliveries", ())}
+        if (confirms := audit.get("confirms")) is not None:
+            confirmed.add((confirms["eventId"], confirms["recipient"]))
+    return delivered, confirmed
+
+
 def _settled(settings: KafkaSettings, keys: set[bytes], timeout: float) -> bool:
-    """Wait until the audit log has an outcome for every ingress record of the cases."""
+    """Wait until the audit log has an outcome for every ingress record of the cases
+    and a recipient's confirmation for every delivery."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         published = {
             f"{r.topic}/{r.partition}/{r.offset}"
             for r in _read(settings, [ingress(a) for a in AGENCIES], keys)
         }
-        decided = {
-            a["ingress"]
-            for a in (
+        final = [
+            audit
+            for audit in (
                 orjson.loads(r.value or b"{}") for r in read_topic(settings, AUDIT, keys=keys)
             )
-            if a["action"] in FINAL_ACTIONS
-        }
-        if published <= decided:
+            if audit["action"] in FINAL_ACTIONS
+        ]
+        decided = {audit["ingress"] for audit in final}
+        delivered, confirmed = deliveries_and_confirmations(final)
+        if published <= decided and delivered <= confirmed:
             return True
         time.sleep(0.3)
     return False

@@ -22,11 +22,21 @@ from hub.catalogue.validation import (
 )
 from hub.envelope import Envelope, EnvelopeError, from_headers
 from hub.pipeline.alerts import VICTIM_ALERT, victim_alerts
+from hub.pipeline.amendments import (
+    Amendment,
+    AmendmentType,
+    amendment_deliveries,
+    amendment_problem,
+    amendment_type,
+)
 from hub.pipeline.decode import DEFAULT_MAX_EVENT_BYTES, decode_value
+from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy
 from hub.pipeline.outcomes import (
     Accepted,
+    Confirmation,
     Delivery,
     Duplicate,
+    MissingReference,
     Outcome,
     Parked,
     Rejected,
@@ -42,11 +52,13 @@ from hub.pipeline.registry import (
     NOTIFICATION_REQUESTED,
     NOTIFICATION_WITHDRAWN,
     CaseFacts,
+    enriched,
 )
-from hub.pipeline.route import Routes
+from hub.pipeline.route import Route, Routes
 from hub.pipeline.state import PartitionState
 
 DEFAULT_PARK_TIMEOUT_MS = 30_000
+DELIVERY_CONFIRMED = "delivery.confirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +81,7 @@ class Pipeline:
         self.validators = validators
         self.routes = routes
         self.limits = limits
+        self._route_copies: dict[str, tuple[RecipientCopy, ...]] = {}
 
     def decide(self, record: IngressRecord, state: PartitionState, now_ms: int) -> Outcome:
         if record.value is not None and len(record.value) > self.limits.max_event_bytes:
@@ -159,9 +172,18 @@ class Pipeline:
         if missing is not None:
             if facts is None:
                 return Parked(envelope, missing, now_ms + self.limits.park_timeout_ms)
-            return self._reject(envelope, RejectReason.REFERENCE_NOT_FOUND, missing)
+            return self._reject(envelope, RejectReason.REFERENCE_NOT_FOUND, missing.message)
+        if (amending := amendment_type(envelope.event_type)) is not None:
+            return self._amended(amending, envelope, data, state, now_ms)
+        confirmation: Confirmation | None = None
+        if envelope.event_type == DELIVERY_CONFIRMED:
+            checked = confirmation_of(envelope, data, state)
+            if isinstance(checked, Rejection):
+                return Rejected(checked, envelope, envelope.subject)
+            confirmation = checked
         changed = state.registry.apply(envelope.event_type, data)
         facts = changed or facts
+        route = self.routes.route_for(envelope.event_type)
         deliveries = tuple(
             Delivery(
                 recipient.agency,
@@ -169,10 +191,88 @@ class Pipeline:
                     enriched(data, recipient.enrich, facts), recipient.projection
                 ),
             )
-            for recipient in self.routes.route_for(envelope.event_type).recipients
+            for recipient in route.recipients
         )
         alerts = self._alerts(envelope, data, facts, now_ms)
-        return Accepted(envelope, envelope.schema_version, deliveries, alerts, changed)
+        delivered = self._delivered(envelope, self._copies(route))
+        return Accepted(
+            envelope,
+            envelope.schema_version,
+            deliveries,
+            delivered,
+            alerts,
+            changed,
+            confirmation,
+        )
+
+    def _amended(
+        self,
+        kind: AmendmentType,
+        envelope: Envelope,
+        data: dict[str, Any],
+        state: PartitionState,
+        now_ms: int,
+    ) -> Outcome:
+        """A retraction or correction: to the original's recipients, and the registry updated."""
+        original = state.delivered.get(data[kind.amendment.reference_field])
+        problem = amendment_problem(kind, envelope, original) or self._payload_problem(kind, data)
+        if problem is not None:
+            return Rejected(problem, envelope, envelope.subject)
+        assert original is not None  # amendment_problem refuses a missing original
+        changed, forgets_case = None, False
+        if kind.amendment is Amendment.CORRECTED:
+            changed = state.registry.apply(kind.amends, data["data"])
+        elif kind.amends == CASE_REGISTERED:
+            forgets_case = state.registry.forget(envelope.subject) is not None
+        facts = state.registry.get(envelope.subject)
+        deliveries = amendment_deliveries(kind, data, original, facts, state.copies)
+        withdrawn = original.as_retracted() if kind.amendment is Amendment.RETRACTED else None
+        delivered = self._delivered(envelope, original.recipients)
+        return Accepted(
+            envelope,
+            envelope.schema_version,
+            deliveries,
+            delivered,
+            registry_change=changed,
+            withdrawn=withdrawn,
+            forgets_case=forgets_case,
+        )
+
+    def _payload_problem(self, kind: AmendmentType, data: dict[str, Any]) -> Rejection | None:
+        """A correction's new payload must be a valid event of the canonical version."""
+        if kind.amendment is not Amendment.CORRECTED:
+            return None
+        payload = data["data"]
+        version = self.catalogue.types[kind.amends].canonical_version
+        violation = self.validators.violation(kind.amends, version, payload)
+        if violation is not None:
+            message = f"data is not a valid {kind.amends} v{version}: {violation.message}"
+            return Rejection(RejectReason.SCHEMA_INVALID, message, "/data" + violation.path)
+        if payload["caseId"] != data["caseId"]:
+            message = "data.caseId must equal caseId: a correction cannot move an event"
+            return Rejection(RejectReason.SCHEMA_INVALID, message, "/data/caseId")
+        return None
+
+    def _copies(self, route: Route) -> tuple[RecipientCopy, ...]:
+        """The recipients of a route as delivery records keep them (made once per route)."""
+        copies = self._route_copies.get(route.event_type)
+        if copies is None:
+            copies = self._route_copies[route.event_type] = tuple(
+                RecipientCopy(r.agency, r.projection.paths, tuple(sorted(r.enrich.items())))
+                for r in route.recipients
+            )
+        return copies
+
+    @staticmethod
+    def _delivered(envelope: Envelope, copies: tuple[RecipientCopy, ...]) -> DeliveredEvent:
+        return DeliveredEvent(
+            envelope.id,
+            envelope.source,
+            envelope.source_org,
+            envelope.event_type,
+            envelope.subject,
+            copies,
+        )
 
     def _alerts(
         self, envelope: Envelope, data: dict[str, Any], facts: CaseFacts | None, now_ms: int
@@ -180,14 +280,16 @@ class Pipeline:
         if facts is None:
             return ()
         # Alerts follow the victim.alert route like any event: its fields, its recipients.
-        recipients = self.routes.route_for(VICTIM_ALERT).recipients
+        route = self.routes.route_for(VICTIM_ALERT)
+        copies = self._copies(route)
         return tuple(
             VictimAlert(
                 alert_id,
                 tuple(
                     Delivery(r.agency, project_for_recipient(alert, r.projection))
-                    for r in recipients
+                    for r in route.recipients
                 ),
+                copies,
             )
             for trigger in self.routes.alerts_for(envelope.event_type)
             for alert_id, alert in victim_alerts(trigger, envelope, data, facts, now_ms)
@@ -203,23 +305,26 @@ def replace_version(envelope: Envelope, version: int) -> Envelope:
 
 def missing_reference(
     event_type: str, data: Mapping[str, Any], facts: CaseFacts | None
-) -> str | None:
+) -> MissingReference | None:
     """What the event refers to that the registry does not know, if anything."""
     if event_type == CASE_REGISTERED:
         return None
     if facts is None:
-        return f"case {data['caseId']} has not been registered by police"
+        return MissingReference(f"case {data['caseId']} has not been registered by police")
     about_a_victim = event_type in (NOTIFICATION_REQUESTED, NOTIFICATION_WITHDRAWN)
     if about_a_victim and data["victimId"] not in facts.victims:
-        return f"victim {data['victimId']} is not registered on case {data['caseId']}"
+        message = f"victim {data['victimId']} is not registered on case {data['caseId']}"
+        return MissingReference(message, "/victimId")
     return None
 
 
-def enriched(
-    data: dict[str, Any], enrich: Mapping[str, str], facts: CaseFacts | None
-) -> dict[str, Any]:
-    """The data with registered facts added (`convictedPerson` from the suspect, ...)."""
-    if not enrich or facts is None:
-        return data
-    registered = {"suspect": facts.suspect}
-    return {**data, **{target: registered[fact] for target, fact in enrich.items()}}
+def confirmation_of(
+    envelope: Envelope, data: Mapping[str, Any], state: PartitionState
+) -> Confirmation | Rejection:
+    """A recipient's `delivery.confirmed`, checked against what it was actually given."""
+    original = state.delivered.get(data["eventId"])
+    recipient = envelope.source_org
+    if original is None or original.copy_for(recipient) is None:
+        message = f"no event of case {envelope.subject} with that id was delivered to {recipient}"
+        return Rejection(RejectReason.REFERENCE_NOT_FOUND, message, "/eventId")
+    return Confirmation(original, recipient, data.get("reason"))

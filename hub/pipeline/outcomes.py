@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hub.envelope import Envelope
+from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy
 from hub.pipeline.reasons import RejectReason
 from hub.pipeline.registry import CaseFacts
 
@@ -34,15 +35,35 @@ class VictimAlert:
 
     alert_id: str
     deliveries: tuple[Delivery, ...]
+    copies: tuple[RecipientCopy, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A recipient's word that it processed (or could not process) an event it was given."""
+
+    original: DeliveredEvent
+    recipient: str
+    failure: str | None  # the recipient's reason code when it could not process the event
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
+    """Passed every check: delivered as `delivered` records, with what else it changed.
+
+    `confirmation` is set for a `delivery.confirmed`; `withdrawn` is the original
+    event a retraction withdraws, as it must be remembered from now on.
+    """
+
     envelope: Envelope
     canonical_version: int
     deliveries: tuple[Delivery, ...]
+    delivered: DeliveredEvent
     alerts: tuple[VictimAlert, ...] = ()
     registry_change: CaseFacts | None = None
+    confirmation: Confirmation | None = None
+    withdrawn: DeliveredEvent | None = None
+    forgets_case: bool = False  # a case.registered retracted: the registry drops the case
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +79,21 @@ class Duplicate:
 
 
 @dataclass(frozen=True, slots=True)
+class MissingReference:
+    """What an event refers to that the hub does not hold: where, awaited from which type."""
+
+    message: str
+    field: str = "/caseId"
+    awaited_type: str = "case.registered"
+
+
+@dataclass(frozen=True, slots=True)
 class Parked:
     """Waiting for a case the registry has not seen yet (bounded wait, then rejected)."""
 
     envelope: Envelope
-    missing: str
+    missing: MissingReference
     deadline_ms: int
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 Outcome = Accepted | Rejected | Duplicate | Parked

@@ -38,3 +38,8 @@ class RejectReason(enum.StrEnum):
         if self is RejectReason.RECEIVER_FAILED:
             return ActionBy.RECEIVER
         return ActionBy.SENDER_TECHNICAL
+
+
+def receiver_failure_action(code: str) -> ActionBy:
+    """Who must act on a recipient's failure (a `delivery.confirmed` reason code)."""
+    return ActionBy.RECEIVER if code == "RECEIVER_TECHNICAL_ERROR" else ActionBy.SENDER_DATA

@@ -67,6 +67,10 @@ class CaseRegistry:
     def restore(self, facts: CaseFacts) -> None:
         self._cases[facts.case_id] = facts
 
+    def forget(self, case_id: str) -> CaseFacts | None:
+        """Drop a case registered in error; the facts it had, for the tombstone."""
+        return self._cases.pop(case_id, None)
+
     def apply(self, event_type: str, data: Mapping[str, Any]) -> CaseFacts | None:
         """Record what the event registers; the changed facts, or None when nothing changed."""
         case_id = data["caseId"]
@@ -84,3 +88,13 @@ class CaseRegistry:
             return None
         self._cases[case_id] = changed
         return changed
+
+
+def enriched(
+    data: dict[str, Any], enrich: Mapping[str, str], facts: CaseFacts | None
+) -> dict[str, Any]:
+    """The data with registered facts added (`convictedPerson` from the suspect, ...)."""
+    if not enrich or facts is None:
+        return data
+    registered = {"suspect": facts.suspect}
+    return {**data, **{target: registered[fact] for target, fact in enrich.items()}}

@@ -24,6 +24,7 @@ import yaml
 
 from hub.catalogue.bundle import dereference
 from hub.catalogue.catalogue import Catalogue
+from hub.pipeline.amendments import amendment_type
 from hub.pipeline.project import (
     ARRAY_MARK,
     Projection,
@@ -194,11 +195,15 @@ class _Loader:
     def routes(self, value: Any) -> dict[str, Route]:
         if not isinstance(value, _Table):
             raise self.fail(value, "routes must map event types to their recipients")
-        if missing := sorted(self.catalogue.types.keys() - value.keys()):
+        # Retractions and corrections go to the original's recipients, never by route.
+        routed = {t for t in self.catalogue.types if amendment_type(t) is None}
+        if missing := sorted(routed - value.keys()):
             raise self.fail(value, f"no route for {missing} (for none: recipients: {{}})")
         routes = {}
         for name, entry in value.items():
             event_type = self.known_type(name)
+            if event_type not in routed:
+                raise self.fail(name, f"{event_type} goes to the original's recipients: no route")
             recipients = self.table(entry, event_type, {"recipients"}, {"recipients"})["recipients"]
             if not isinstance(recipients, _Table):
                 raise self.fail(name, f"{event_type}: recipients must be a mapping, {{}} for none")

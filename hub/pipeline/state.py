@@ -17,6 +17,7 @@ import orjson
 from hub.envelope import Envelope
 from hub.kafka.topology import REGISTRY
 from hub.pipeline.audit import AuditChain
+from hub.pipeline.deliveries import CopyCache, DeliveredEvent
 from hub.pipeline.records import IngressRecord, OutgoingRecord
 from hub.pipeline.registry import CASE_KEY_PREFIX, CaseFacts, CaseRegistry, case_key
 
@@ -83,6 +84,8 @@ class PartitionState:
         self.partition = partition
         self.registry = CaseRegistry()
         self.seen: set[str] = set()
+        self.delivered: dict[str, DeliveredEvent] = {}  # by event id
+        self.copies = CopyCache()
         self.parked: dict[str, ParkedEvent] = {}
         self.audit = audit or AuditChain(partition)
 
@@ -92,10 +95,24 @@ class PartitionState:
     def is_duplicate(self, envelope: Envelope) -> bool:
         return event_key(envelope.source, envelope.id) in self.seen
 
-    def mark_seen(self, envelope: Envelope, time_ms: int) -> OutgoingRecord:
+    def mark_seen(
+        self, envelope: Envelope, time_ms: int, delivered: DeliveredEvent | None = None
+    ) -> OutgoingRecord:
+        """Remember the event (dedupe) and, once accepted, what was delivered to whom."""
         key = event_key(envelope.source, envelope.id)
         self.seen.add(key)
-        return self._write(SEEN_PREFIX + key, orjson.dumps({"timeMs": time_ms}))
+        value: dict[str, object] = {"timeMs": time_ms}
+        if delivered is not None:
+            self.delivered[delivered.event_id] = delivered
+            value["delivered"] = delivered.to_json()
+        return self._write(SEEN_PREFIX + key, orjson.dumps(value))
+
+    def record_delivered(self, delivered: DeliveredEvent, time_ms: int) -> OutgoingRecord:
+        """Keep a changed delivery record (a retracted event) under its event's `seen/` key."""
+        self.delivered[delivered.event_id] = delivered
+        value = {"timeMs": time_ms, "delivered": delivered.to_json()}
+        key = event_key(delivered.source, delivered.event_id)
+        return self._write(SEEN_PREFIX + key, orjson.dumps(value))
 
     def forget(self, key: str) -> OutgoingRecord:
         """Forget an event was seen (a parked one decided afresh or rejected at last)."""
@@ -104,6 +121,9 @@ class PartitionState:
 
     def record_case(self, facts: CaseFacts) -> OutgoingRecord:
         return self._write(case_key(facts.case_id), facts.to_json())
+
+    def forget_case(self, case_id: str) -> OutgoingRecord:
+        return self._write(case_key(case_id), None)  # the registry already dropped it
 
     def park(self, envelope: Envelope, parked: ParkedEvent) -> OutgoingRecord:
         key = event_key(envelope.source, envelope.id)
@@ -123,14 +143,20 @@ class PartitionState:
     def restore(self, key: bytes, value: bytes | None) -> None:
         """Replay one `hub.registry` record (the latest value per key wins)."""
         text = key.decode()
-        if text.startswith(CASE_KEY_PREFIX) and value is not None:
-            self.registry.restore(CaseFacts.from_json(value))
+        if text.startswith(CASE_KEY_PREFIX):
+            if value is None:
+                self.registry.forget(text.removeprefix(CASE_KEY_PREFIX))
+            else:
+                self.registry.restore(CaseFacts.from_json(value))
         elif text.startswith(SEEN_PREFIX):
             seen_key = text.removeprefix(SEEN_PREFIX)
             if value is None:
                 self.seen.discard(seen_key)
-            else:
-                self.seen.add(seen_key)
+                return
+            self.seen.add(seen_key)
+            if (raw := orjson.loads(value).get("delivered")) is not None:
+                delivered = DeliveredEvent.from_json(raw, self.copies)
+                self.delivered[delivered.event_id] = delivered
         elif text.startswith(PARKED_PREFIX):
             parked_key = text.removeprefix(PARKED_PREFIX)
             if value is None:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 import pytest
 
 from hub.catalogue.catalogue import Catalogue, default_schemas_dir, load_catalogue
+from hub.pipeline.amendments import amendment_type
 from hub.pipeline.route import (
     AGENCIES,
     RoutesError,
@@ -48,7 +49,7 @@ def routes_text(routes: str, alerts: str = "", catalogue_: Catalogue | None = No
     rest = "".join(
         f"  {name}:\n    recipients: {{}}\n"
         for name in sorted((catalogue_ or catalogue()).types)
-        if name not in named
+        if name not in named and amendment_type(name) is None
     )
     text = f"routes:\n{routes}{rest}"
     return f"{text}victim_alerts:\n{alerts}" if alerts else text
