@@ -162,7 +162,14 @@ class Traffic:
 
     def wait_sent(self, fraction: float, timeout: float = 120) -> None:
         """Wait until `fraction` of the chunks are acknowledged by the broker."""
-        needed = max(1, int(len(self.chunks) * fraction))
+        self._wait_chunks(max(1, int(len(self.chunks) * fraction)), timeout)
+
+    def wait_next_chunk(self, timeout: float = 120) -> None:
+        """Wait until one more chunk is acknowledged: the hub is busy with it right then,
+        so a fault injected at once likely finds a transaction open."""
+        self._wait_chunks(self.sent_chunks + 1, timeout)
+
+    def _wait_chunks(self, needed: int, timeout: float) -> None:
         with self._progress:
             self._progress.wait_for(
                 lambda: self.sent_chunks >= needed or self._failure is not None, timeout
