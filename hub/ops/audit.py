@@ -8,9 +8,11 @@ Three checks, each over what is committed in Kafka:
 - accounting: every ingress record (and every re-drive) ends in exactly one
   ACCEPT, REJECT or DEDUPE, or is still parked; its digest matches the bytes on
   the ingress topic, so the original cannot have been altered.
-- deliveries: every delivery an ACCEPT names is on its egress topic at the
-  partition and offset given, with the same event id, and its recipients are
-  those the route names; every REJECT's dead letter is where it says.
+- deliveries: every delivery and receipt an audit record names is on its
+  egress topic at the partition and offset given, with the same id; an
+  event's recipients are those its route names (a retraction's or
+  correction's: those its original went to); every REJECT's dead letter is
+  where it says; every event with a readable envelope was receipted.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ FINAL = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
 
 @dataclass(frozen=True, slots=True)
 class AuditProblem:
-    check: str  # chain, accounting or deliveries
+    check: str  # chain, accounting, deliveries or receipts
     partition: int | None
     sequence: int | None
     message: str
@@ -121,11 +123,16 @@ def _deliveries(
 ) -> tuple[list[AuditProblem], int]:
     problems, checked = [], 0
     for audit in audits:
-        named = [*audit.get("deliveries", []), *([audit["dlq"]] if "dlq" in audit else [])]
+        named = [
+            *audit.get("deliveries", []),
+            *audit.get("receipts", []),
+            *([audit["dlq"]] if "dlq" in audit else []),
+        ]
         for entry in named:
             checked += 1
             where = f"{entry['topic']}/{entry.get('partition')}/{entry.get('offset')}"
-            wrong_event = "eventId" in entry and placed.get(where) != entry["eventId"].encode()
+            named_id = entry.get("eventId", entry.get("receiptId"))
+            wrong_event = named_id is not None and placed.get(where) != named_id.encode()
             if where not in placed or wrong_event:
                 problems.append(
                     AuditProblem(
@@ -135,23 +142,39 @@ def _deliveries(
                         f"{audit['eventId']}: nothing matching at {where}",
                     )
                 )
-        if audit["action"] == "ACCEPT":
-            problems += _route_problems(audit, routes)
+        if "receipts" in audit and audit.get("eventId") and not audit["receipts"]:
+            message = f"{audit['eventId']}: its sender got no receipt"
+            problems.append(AuditProblem("receipts", None, audit["sequence"], message))
+    accepted = {a["eventId"]: a for a in audits if a["action"] == "ACCEPT"}
+    for audit in accepted.values():
+        problems += _route_problems(audit, routes, accepted)
     return problems, checked
 
 
-def _route_problems(audit: Mapping[str, Any], routes: Routes) -> list[AuditProblem]:
+def _recipients(audit: Mapping[str, Any]) -> set[str]:
+    return {d["recipient"] for d in audit.get("deliveries", []) if d["eventId"] == audit["eventId"]}
+
+
+def _route_problems(
+    audit: Mapping[str, Any], routes: Routes, accepted: Mapping[str, Mapping[str, Any]]
+) -> list[AuditProblem]:
+    """An event went where its route says; a retraction or correction where its original went."""
     type_name = (audit.get("type") or "").removeprefix("no.justice.")
-    try:
-        due = {r.agency for r in routes.route_for(type_name).recipients}
-    except UnknownRouteError:
-        return [AuditProblem("deliveries", None, audit["sequence"], f"no route for {type_name}")]
-    got = {d["recipient"] for d in audit.get("deliveries", []) if d["eventId"] == audit["eventId"]}
+    got = _recipients(audit)
+    if (original_id := audit.get("amends")) is not None:
+        original = accepted.get(original_id)
+        due = _recipients(original) if original is not None else set()
+        rule = f"the original {original_id} went to {sorted(due)}"
+    else:
+        try:
+            due = {r.agency for r in routes.route_for(type_name).recipients}
+        except UnknownRouteError:
+            message = f"no route for {type_name}"
+            return [AuditProblem("deliveries", None, audit["sequence"], message)]
+        rule = f"its route names {sorted(due)}"
     if got == due:
         return []
-    message = (
-        f"{audit['eventId']} ({type_name}) went to {sorted(got)}, its route names {sorted(due)}"
-    )
+    message = f"{audit['eventId']} ({type_name}) went to {sorted(got)}, {rule}"
     return [AuditProblem("deliveries", None, audit["sequence"], message)]
 
 

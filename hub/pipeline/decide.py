@@ -235,6 +235,7 @@ class Pipeline:
             delivered,
             registry_change=changed,
             withdrawn=withdrawn,
+            amends=original.event_id,
             forgets_case=forgets_case,
         )
 

@@ -63,6 +63,7 @@ class Accepted:
     registry_change: CaseFacts | None = None
     confirmation: Confirmation | None = None
     withdrawn: DeliveredEvent | None = None
+    amends: str | None = None  # the event id a retraction or correction amends
     forgets_case: bool = False  # a case.registered retracted: the registry drops the case
 
 

@@ -188,8 +188,8 @@ class Publisher:
             }
             if confirmation.original.sender != HUB_SENDER:
                 receipts.append(self._confirmed(confirmation, now_ms))
-        if outcome.withdrawn is not None:
-            accept_fields["retracts"] = outcome.withdrawn.event_id
+        if outcome.amends is not None:
+            accept_fields["amends"] = outcome.amends
         out.extend(record for _, record in deliveries)
         return out + _audited("ACCEPT", accept_fields, state, now_ms, deliveries, receipts=receipts)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,45 +17,22 @@ from hub.settings import KafkaSettings
 from tests.events import (
     Event,
     case_registered,
-    event,
+    correction,
     example,
     judgment_final,
     koda_event,
     new_case_id,
+    retraction,
 )
 from tests.kafka_io import RECEIPT_TYPE as RECEIPT
 from tests.kafka_io import collect, register_case, send
 
 pytestmark = pytest.mark.integration
 
-NOW = dt.datetime.now(dt.UTC).isoformat()
-
 
 @pytest.fixture(scope="module")
 def routes() -> Routes:
     return load_routes(default_routes_path(), load_catalogue(default_schemas_dir()))
-
-
-def retraction(original: Event, type_name: str, agency: str, case_id: str, **extra: Any) -> Event:
-    data = {
-        "caseId": case_id,
-        "retractsEventId": original.event_id,
-        "reason": "REGISTERED_IN_ERROR",
-        "retractedAt": NOW,
-        **extra,
-    }
-    return event(f"{type_name}.retracted", 1, agency, data)
-
-
-def correction(original: Event, type_name: str, agency: str, data: dict[str, Any]) -> Event:
-    body = {
-        "caseId": data["caseId"],
-        "correctsEventId": original.event_id,
-        "reason": "DATA_ERROR",
-        "correctedAt": NOW,
-        "data": data,
-    }
-    return event(f"{type_name}.corrected", 1, agency, body)
 
 
 def received(kafka: KafkaSettings, case_id: str, ce_type: str) -> dict[str, list[dict[str, Any]]]:

@@ -17,7 +17,14 @@ from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
 from tests.brokers import started_local_broker
 from tests.e2e.conftest import run_hub
-from tests.events import case_registered, judgment_final, koda_event, new_case_id
+from tests.events import (
+    case_registered,
+    confirmation,
+    judgment_final,
+    koda_event,
+    new_case_id,
+    retraction,
+)
 from tests.integration.conftest import running_hub
 from tests.kafka_io import collect, send
 
@@ -39,10 +46,13 @@ def _run_traffic(kafka: KafkaSettings) -> str:
         bad = koda_event("leave.started", "ordinary-leave", case_id)
         bad = type(bad)(bad.topic, bad.key, b"{broken", bad.headers, bad.event_id)
         registered = case_registered(case_id)
-        send(kafka, [registered, registered, judgment_final(case_id)])
+        judgment = judgment_final(case_id)
+        send(kafka, [registered, registered, judgment])
         collect(kafka, "egress.koda", {case_id.encode()}, 1)
         send(kafka, [bad, koda_event("leave.started", "ordinary-leave", case_id)])
-        collect(kafka, AUDIT, {case_id.encode()}, 5)
+        send(kafka, [confirmation("koda", judgment, case_id)])
+        send(kafka, [retraction(judgment, "judgment.final", "courts", case_id)])
+        collect(kafka, AUDIT, {case_id.encode()}, 7)
         return case_id
 
 
@@ -58,8 +68,11 @@ def test_real_traffic_verifies_then_a_forged_record_fails_at_its_sequence(
 
     code, report = _verify(own_kafka)
     assert code == 0, report["problems"]
-    assert (report["accepted"], report["rejected"], report["deduplicated"]) == (3, 1, 1)
-    assert report["deliveries_checked"] >= 4
+    # accepted: the case, the judgment, the leave, koda's confirmation, the retraction
+    assert (report["accepted"], report["rejected"], report["deduplicated"]) == (5, 1, 1)
+    # deliveries 2 (judgment) + 1 (leave) + 2 (retraction), a dead letter, 7 receipts,
+    # koda's DELIVERED
+    assert report["deliveries_checked"] >= 14
 
     last = max(read_topic(own_kafka, AUDIT, keys={case_id.encode()}), key=lambda r: r.offset)
     body = orjson.loads(last.value or b"{}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import orjson
@@ -10,9 +9,10 @@ import pytest
 
 from hub.kafka.service import HubService
 from hub.settings import KafkaSettings
+from tests.e2e.conftest import run_hub
 from tests.events import (
-    Event,
     case_registered,
+    confirmation,
     event,
     example,
     judgment_final,
@@ -32,17 +32,6 @@ def receipts_for(
         assert record.header("ce_source") == b"urn:no:justice:hub"
         assert record.header("ce_dataschema") == b"urn:no:justice:schema:hub.receipt:1"
     return [orjson.loads(record.value or b"") for record in records]
-
-
-def confirmation(agency: str, of: Event, case_id: str, **outcome: Any) -> Event:
-    data = {
-        "caseId": case_id,
-        "eventId": of.event_id,
-        "status": "PROCESSED",
-        "confirmedAt": dt.datetime.now(dt.UTC).isoformat(),
-        **outcome,
-    }
-    return event("delivery.confirmed", 1, agency, data)
 
 
 def test_an_accepted_event_is_receipted_to_its_sender_with_its_recipients(
@@ -172,3 +161,41 @@ def test_a_resent_event_gets_the_same_receipt_again(hub: HubService, topics: Kaf
 
     assert first == {**again, "issuedAt": first["issuedAt"]}
     assert first["status"] == "ACCEPTED"
+
+
+def test_hub_receipts_shows_each_events_state_per_recipient(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id = new_case_id()
+    register_case(topics, case_id)
+    judgment = judgment_final(case_id)
+    send(topics, [judgment])
+    receipts_for(topics, "courts", case_id, 1)
+    send(topics, [confirmation("koda", judgment, case_id)])
+    receipts_for(topics, "courts", case_id, 2)
+    env = {"HUB_KAFKA_BOOTSTRAP": topics.bootstrap}
+
+    by_case = run_hub("receipts", "--case", case_id, "--json", env=env)
+    by_event = run_hub("receipts", judgment.event_id, "--json", env=env)
+    for_people = run_hub("receipts", "--case", case_id, env=env)
+
+    assert by_case.returncode == 0, by_case.stderr
+    events = {e["eventType"]: e for e in orjson.loads(by_case.stdout)["events"]}
+    state = events["no.justice.judgment.final"]
+    assert state["status"] == "ACCEPTED"
+    assert state["recipients"] == {
+        "koda": {"state": "DELIVERED"},
+        "police": {"state": "AWAITING_CONFIRMATION"},
+    }
+    assert orjson.loads(by_event.stdout)["events"] == [state]
+    assert "AWAITING_CONFIRMATION" in for_people.stdout and for_people.returncode == 0
+
+
+def test_hub_receipts_says_so_when_nothing_is_found(topics: KafkaSettings) -> None:
+    env = {"HUB_KAFKA_BOOTSTRAP": topics.bootstrap}
+
+    result = run_hub("receipts", "--case", new_case_id(), "--json", env=env)
+    neither = run_hub("receipts", env=env)
+
+    assert result.returncode == 1 and "no receipts for case" in result.stdout
+    assert neither.returncode == 1 and "EVENT_ID or --case" in neither.stderr + neither.stdout
