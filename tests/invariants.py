@@ -9,6 +9,7 @@ fault can land while events are in flight.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from hub.kafka.io import ConsumedRecord, RecordWriter, read_topic
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
 from tests.events import Event, case_registered, koda_event, new_case_id
-from tests.kafka_io import collect
 
 LEAVE_EXAMPLES = ("ordinary-leave", "day-release", "escorted-leave")
 FLOW_TOPIC = "egress.police"  # where a flow's leave.started events are delivered
@@ -36,6 +36,14 @@ class CaseFlow:
     @property
     def keys(self) -> set[bytes]:
         return set(self.leaves)
+
+    @property
+    def ids(self) -> set[bytes]:
+        """The ce_ids of the leaves: what is counted (receipts share the topic and keys)."""
+        return {e.event_id.encode() for events in self.leaves.values() for e in events}
+
+    def ours(self, records: Iterable[ConsumedRecord]) -> list[ConsumedRecord]:
+        return [r for r in records if r.header("ce_id") in self.ids]
 
     @property
     def expected(self) -> int:
@@ -73,9 +81,10 @@ class DeliveryCount:
     cases_out_of_order: int
 
 
-def count_deliveries(records: Sequence[ConsumedRecord], flow: CaseFlow) -> DeliveryCount:
+def count_deliveries(records: Iterable[ConsumedRecord], flow: CaseFlow) -> DeliveryCount:
+    records = flow.ours(records)
     ids = Counter(r.header("ce_id") for r in records)
-    sent = {e.event_id.encode() for events in flow.leaves.values() for e in events}
+    sent = flow.ids
     arrived: dict[bytes | None, list[bytes | None]] = defaultdict(list)
     for record in sorted(records, key=lambda r: (r.partition, r.offset)):
         if record.header("ce_id") not in arrived[record.key]:
@@ -94,7 +103,7 @@ def count_deliveries(records: Sequence[ConsumedRecord], flow: CaseFlow) -> Deliv
     )
 
 
-def assert_exactly_once_in_order(records: Sequence[ConsumedRecord], flow: CaseFlow) -> None:
+def assert_exactly_once_in_order(records: Iterable[ConsumedRecord], flow: CaseFlow) -> None:
     """Every leave of `flow` delivered once, each case's in the order sent."""
     count = count_deliveries(records, flow)
     assert count.duplicates == 0, f"duplicates delivered to read_committed readers: {count}"
@@ -104,8 +113,16 @@ def assert_exactly_once_in_order(records: Sequence[ConsumedRecord], flow: CaseFl
 
 def delivered(kafka: KafkaSettings, flow: CaseFlow, timeout: float = 120) -> list[ConsumedRecord]:
     """The flow's deliveries to police, read_committed, once all arrived (or `timeout`),
-    plus a short settle to catch any extra (a duplicate)."""
-    return collect(kafka, FLOW_TOPIC, flow.keys, flow.expected, timeout=timeout, settle=2.0)
+    and 2 s more to catch any extra (a duplicate)."""
+    settled_at: list[float] = []
+
+    def done(found: Sequence[ConsumedRecord]) -> bool:
+        if not settled_at and len(flow.ours(found)) >= flow.expected:
+            settled_at.append(time.monotonic() + 2.0)
+        return bool(settled_at) and time.monotonic() >= settled_at[0]
+
+    found = read_topic(kafka, FLOW_TOPIC, keys=flow.keys, done=done, timeout=timeout)
+    return flow.ours(found)
 
 
 def uncommitted_view(kafka: KafkaSettings, flow: CaseFlow) -> DeliveryCount:
