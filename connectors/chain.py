@@ -38,7 +38,7 @@ from connectors.police.handlers import CaseProgress
 from connectors.police.store import PoliceStore
 from hub.pipeline.alerts import condition_holds
 from hub.pipeline.route import Routes
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
 
 T = TypeVar("T")
 
@@ -53,6 +53,7 @@ class ChainOptions:
     confirm: bool = True  # connectors send delivery.confirmed
     on_action: ActionSink = ignore
     tracer: Tracer | None = None  # a span for every publish and every consume
+    signing: SigningSettings | None = None  # where the keys are; None: the environment's
 
 
 class Chain:
@@ -73,6 +74,7 @@ class Chain:
                 confirm=options.confirm,
                 on_action=options.on_action,
                 tracer=options.tracer,
+                signing=options.signing,
             )
 
         seed = options.seed

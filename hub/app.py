@@ -12,18 +12,26 @@ from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.publish import Publisher
 from hub.pipeline.receipts import RECEIPT
 from hub.pipeline.route import default_routes_path, load_routes
+from hub.settings import SigningSettings
+from hub.signing import Keyring, load_keyring
 
 
 def build_processor(
     schemas_dir: Path | None = None,
     routes_path: Path | None = None,
     limits: PipelineLimits | None = None,
+    keyring: Keyring | None = None,
 ) -> PartitionProcessor:
-    """The per-partition processor, with every data file loaded and checked."""
+    """The per-partition processor, with every data file loaded and checked.
+
+    `keyring`: the organisations' published keys (default: HUB_JWKS_DIR's key sets).
+    """
     catalogue = load_catalogue(schemas_dir or default_schemas_dir())
     routes = load_routes(routes_path or default_routes_path(), catalogue)
+    if keyring is None:
+        keyring = load_keyring(SigningSettings.from_env().jwks_dir)
     validators = SchemaValidators(catalogue)
-    pipeline = Pipeline(catalogue, validators, routes, limits or PipelineLimits())
+    pipeline = Pipeline(catalogue, validators, routes, limits or PipelineLimits(), keyring=keyring)
     publisher = Publisher(
         catalogue.types[VICTIM_ALERT].canonical_version,
         catalogue.types[RECEIPT].canonical_version,

@@ -139,3 +139,35 @@ class KafkaSettings:
                 "sasl.password": self.sasl_password or "",
             }
         return options
+
+
+def _config_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def default_jwks_dir() -> Path:
+    """The repository's `keys/` (the organisations' published key sets)."""
+    return Path(__file__).resolve().parent.parent / "keys"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningSettings:
+    """Where the signing keys are (see `hub keys generate`).
+
+    HUB_JWKS_DIR          the published key sets, one `<org>.jwks.json` per
+                          organisation (default: the repository's keys/)
+    HUB_SIGNING_KEYS_DIR  private keys, `<kid>.private.jwk`, mode 0600, never in
+                          git (default ~/.config/justice-hub/keys)
+    """
+
+    jwks_dir: Path
+    private_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SigningSettings:
+        env = os.environ if env is None else env
+        private = env.get("HUB_SIGNING_KEYS_DIR") or _config_home(env) / "justice-hub" / "keys"
+        return cls(
+            jwks_dir=Path(env.get("HUB_JWKS_DIR") or default_jwks_dir()),
+            private_dir=Path(private),
+        )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.topology import ingress
+from hub.settings import SigningSettings
+from hub.signing import EventSigner, KeyFileError, load_signer
 from tests.conftest import REPOSITORY
 
 SCHEMAS = REPOSITORY / "schemas"
@@ -87,3 +90,38 @@ def judgment_final(case_id: str) -> Event:
 
 def koda_event(type_name: str, name: str, case_id: str) -> Event:
     return event(type_name, 1, "koda", example(type_name, 1, name, case_id))
+
+
+@cache
+def _signer(private_dir: Path, org: str) -> EventSigner | None:
+    try:
+        return load_signer(private_dir, org)
+    except KeyFileError:
+        return None  # an organisation without a key: its events go unsigned
+
+
+def signer_of(org: str) -> EventSigner:
+    """`org`'s signer with the test session's key (police, courts, koda, hub)."""
+    signer = _signer(SigningSettings.from_env().private_dir, org)
+    assert signer is not None, f"the test session has no key for {org}"
+    return signer
+
+
+def signed(item: Event) -> Event:
+    """`item` signed (its ce_jws replaced) by the organisation its ce_source names.
+
+    The keys are the test session's (HUB_SIGNING_KEYS_DIR). Left as it is when
+    it names no source or one without a key, or lacks an attribute a signature
+    binds: the hub then refuses it for that.
+    """
+    source = next((v for k, v in item.headers if k == "ce_source"), None)
+    if source is None:
+        return item
+    signer = _signer(SigningSettings.from_env().private_dir, source.decode().rpartition(":")[2])
+    if signer is None:
+        return item
+    try:
+        headers = signer.sign_headers(item.headers, item.value)
+    except KeyError:
+        return item
+    return replace(item, headers=headers)

@@ -8,14 +8,19 @@ from collections.abc import Collection, Iterable, Sequence
 from hub.kafka.io import ConsumedRecord, publish, read_topic
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
-from tests.events import Event, case_registered
+from tests.events import Event, case_registered, signed
 
 RECEIPT_TYPE = b"no.justice.hub.receipt"
 
 
-def send(kafka: KafkaSettings, events: Iterable[Event]) -> None:
-    """Publish `events` in order and wait until all are acknowledged."""
-    publish(kafka, (OutgoingRecord(e.topic, e.key, e.value, tuple(e.headers)) for e in events))
+def send(kafka: KafkaSettings, events: Iterable[Event], *, sign: bool = True) -> None:
+    """Publish `events` in order and wait until all are acknowledged.
+
+    Each is signed as it is sent by the organisation its ce_source names, as a
+    connector would; `sign=False` sends them as they are (unsigned, tampered).
+    """
+    ready = (signed(e) for e in events) if sign else events
+    publish(kafka, (OutgoingRecord(e.topic, e.key, e.value, tuple(e.headers)) for e in ready))
 
 
 def collect(

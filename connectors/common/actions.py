@@ -18,6 +18,7 @@ class Verb(StrEnum):
     FAILED = "failed"  # an event from the hub could not be acted on (recorded, confirmed FAILED)
     DUPLICATE = "duplicate"  # an event already processed came again (after a restart)
     UNREADABLE = "unreadable"  # a record without a valid CloudEvents envelope
+    REFUSED = "refused"  # a record whose hub signature does not verify (confirmed FAILED)
 
 
 @dataclass(frozen=True, slots=True)

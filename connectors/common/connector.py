@@ -23,7 +23,8 @@ from connectors.common.inbox import Inbox, Reaction
 from connectors.common.relay import OutboxRelay
 from connectors.common.store import EventStore
 from connectors.common.subscriber import Assignment, StartFrom, subscribe_egress
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
+from hub.signing import load_keyring, load_signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class ConnectorOptions:
     nothing delivered before the first start is missed; the demo and the tests
     use a group of their own per run and "latest", after waiting for `ready`.
     `confirm` sends the hub a `delivery.confirmed` for each delivery.
+    `signing` says where the keys are (default: HUB_JWKS_DIR and
+    HUB_SIGNING_KEYS_DIR): the agency signs what it publishes with its own key
+    and verifies the hub's signature on everything it consumes.
     """
 
     group_id: str | None = None
@@ -42,6 +46,7 @@ class ConnectorOptions:
     confirm: bool = True
     on_action: ActionSink = ignore
     tracer: Tracer | None = None  # spans for every publish and every consume
+    signing: SigningSettings | None = None
 
 
 class Connector:
@@ -63,14 +68,22 @@ class Connector:
         self.clock = clock
         self.options = options
         self.broker = agency_broker(settings, agency)
+        signing = options.signing or SigningSettings.from_env()
         self.relay = OutboxRelay(
-            self.broker, agency, store, clock, on_action=options.on_action, tracer=options.tracer
+            self.broker,
+            agency,
+            store,
+            clock,
+            signer=load_signer(signing.private_dir, agency),
+            on_action=options.on_action,
+            tracer=options.tracer,
         )
         self.inbox = Inbox(
             agency,
             store,
             reactions,
             clock,
+            keyring=load_keyring(signing.jwks_dir),
             confirm=options.confirm,
             on_action=options.on_action,
             tracer=options.tracer,

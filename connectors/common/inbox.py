@@ -9,6 +9,12 @@ for the hub. A reaction that fails is recorded as FAILED with a reason code,
 confirmed FAILED and logged (event id and code only), and the connector
 moves on: one bad event must not block a partition. Only a failure of the
 store itself escapes, and then the subscriber must not commit.
+
+Before anything reads the value, the hub's signature (`ce_jws`) must verify
+against the hub's published keys. A record whose signature does not verify is
+refused: not acted on, not recorded as received (so the genuine event with
+that id is still processed when it comes), noted by its position, logged with
+ids and the reason code only, and confirmed FAILED (RECEIVER_TECHNICAL_ERROR).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import contextlib
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from connectors.common.clock import SimulatedClock
 from connectors.common.planned import PlannedEvent, continued_trace
 from connectors.common.store import EventStore
 from hub.envelope import Envelope, EnvelopeError, from_headers
+from hub.signing import HUB_ORG, JWS_HEADER, Keyring, verify_envelope
 from hub.telemetry import context_from
 
 CONFIRMATION = "delivery.confirmed"
@@ -93,10 +101,13 @@ class Inbox:
         reactions: Mapping[str, Reaction],
         clock: SimulatedClock,
         *,
+        keyring: Keyring | None,
         confirm: bool = True,
         on_action: ActionSink = ignore,
         tracer: Tracer | None = None,
     ) -> None:
+        # None only for specs of reactions fed by hand: a Connector always verifies.
+        self.keyring = keyring
         self.tracer = tracer
         self.agency = agency
         self.store = store
@@ -123,11 +134,34 @@ class Inbox:
             self.log.warning("unreadable envelope at %s/%d@%d: %s", *position, error.attribute)
             self._act(Verb.UNREADABLE, "", "", "", error.attribute)
             return Verb.UNREADABLE
+        if self._refused(envelope, value, position):
+            return Verb.REFUSED
         if self.store.has_received(envelope.source, envelope.id):
             self._act(Verb.DUPLICATE, envelope.event_type, envelope.subject, envelope.id)
             return Verb.DUPLICATE
         with self._span(envelope, position):
             return self._process(envelope, value)
+
+    def _refused(self, envelope: Envelope, value: bytes, position: tuple[str, int, int]) -> bool:
+        """True when the hub's signature does not verify: the record is refused, not read."""
+        if self.keyring is None:
+            return False
+        now_ms = time.time_ns() // 1_000_000  # keys are in force in real time, not simulated
+        problem = verify_envelope(self.keyring, HUB_ORG, envelope, value, now_ms)
+        if problem is None:
+            return False
+        with self.store.transaction():
+            self.store.record_unreadable(*position, JWS_HEADER)
+            self.store.schedule(self._confirmation(envelope, Reason.RECEIVER_TECHNICAL_ERROR))
+        self.log.warning(
+            "refused %s %s at %s/%d@%d: %s",
+            envelope.event_type,
+            envelope.id,
+            *position,
+            problem.fault,
+        )
+        self._act(Verb.REFUSED, envelope.event_type, envelope.subject, envelope.id, problem.fault)
+        return True
 
     def _span(
         self, envelope: Envelope, position: tuple[str, int, int]

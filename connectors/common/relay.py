@@ -7,7 +7,9 @@ version. Records are sent one by one with their own key and confirmed
 together (FastStream's `publish_batch` would put a whole batch on one
 partition, whatever the keys). Only after the broker acknowledged them are
 they marked published; a crash in between publishes them again with the same
-ids, and the hub drops the repeats.
+ids, and the hub drops the repeats. Each event is signed with the agency's
+key (`ce_jws` over the exact value bytes and the event's identity), so a
+connector team gets notoritet without writing any of it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from connectors.common.planned import PlannedEvent
 from connectors.common.store import EventStore
 from hub.envelope import Envelope, new_envelope, to_headers
 from hub.kafka.topology import ingress
+from hub.signing import JWS_HEADER, EventSigner
 from hub.telemetry import context_from, trace_headers
 
 IDLE_SECONDS = 0.25  # how often an idle relay looks at the outbox without being woken
@@ -51,7 +54,11 @@ def envelope_for(agency: str, event: PlannedEvent) -> Envelope:
 
 
 async def publish_event(
-    broker: KafkaBroker, agency: str, event: PlannedEvent, tracer: Tracer | None = None
+    broker: KafkaBroker,
+    agency: str,
+    event: PlannedEvent,
+    signer: EventSigner,
+    tracer: Tracer | None = None,
 ) -> asyncio.Future[RecordMetadata]:
     """Send one event keyed by its case id; the future resolves when the broker has it.
 
@@ -60,7 +67,7 @@ async def publish_event(
     """
     envelope = envelope_for(agency, event)
     if tracer is None:
-        return await _send(broker, agency, event, envelope)
+        return await _send(broker, agency, event, envelope, signer)
     parent = context_from((("traceparent", (event.traceparent or "").encode()),))
     with tracer.start_as_current_span(
         f"send {ingress(agency)}",
@@ -76,15 +83,22 @@ async def publish_event(
         },
     ) as span:
         traceparent = trace_headers(span)["traceparent"].decode()
-        return await _send(broker, agency, event, replace(envelope, traceparent=traceparent))
+        traced = replace(envelope, traceparent=traceparent)
+        return await _send(broker, agency, event, traced, signer)
 
 
 async def _send(
-    broker: KafkaBroker, agency: str, event: PlannedEvent, envelope: Envelope
+    broker: KafkaBroker,
+    agency: str,
+    event: PlannedEvent,
+    envelope: Envelope,
+    signer: EventSigner,
 ) -> asyncio.Future[RecordMetadata]:
-    headers = {name: value.decode() for name, value in to_headers(envelope)}
+    value = orjson.dumps(event.data)
+    headers = {name: raw.decode() for name, raw in to_headers(envelope)}
+    headers[JWS_HEADER] = signer.sign_envelope(envelope, value)  # over the bytes sent
     return await broker.publish(
-        orjson.dumps(event.data),
+        value,
         ingress(agency),
         key=event.case_id.encode(),
         headers=headers,
@@ -102,10 +116,12 @@ class OutboxRelay:
         store: EventStore,
         clock: SimulatedClock,
         *,
+        signer: EventSigner,
         on_action: ActionSink = ignore,
         tracer: Tracer | None = None,
     ) -> None:
         self.tracer = tracer
+        self.signer = signer
         self.broker = broker
         self.agency = agency
         self.store = store
@@ -135,7 +151,9 @@ class OutboxRelay:
         due = self.store.due(self.clock.now())
         if not due:
             return 0
-        sent = [await publish_event(self.broker, self.agency, e, self.tracer) for e in due]
+        sent = [
+            await publish_event(self.broker, self.agency, e, self.signer, self.tracer) for e in due
+        ]
         # FastStream's in-memory TestKafkaBroker delivers at once and returns no future.
         await asyncio.gather(*(future for future in sent if future is not None))
         self.store.mark_published([event.event_id for event in due])

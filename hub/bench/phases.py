@@ -20,6 +20,7 @@ from hub.bench.harness import Progress, Runner, running, send
 from hub.bench.latency import ArrivalWatch, Latency, connector_producer, measure, offer
 from hub.bench.offsets import CommitWatch, Offsets, Position, ends, grown, watermarks
 from hub.bench.passthrough import SINK_PREFIX, PassThrough
+from hub.bench.signatures import BenchKeys
 from hub.bench.workload import ingress_records
 from hub.demo.expectations import expectations
 from hub.demo.run import SentEvent
@@ -57,10 +58,15 @@ class Phases:
     """Every phase of one run, against `settings`, with one processor for every hub."""
 
     def __init__(
-        self, settings: KafkaSettings, processor: PartitionProcessor, progress: Progress
+        self,
+        settings: KafkaSettings,
+        processor: PartitionProcessor,
+        progress: Progress,
+        keys: BenchKeys,
     ) -> None:
         self.settings = settings
         self.processor = processor
+        self.keys = keys
         self.progress = progress
         self.run_id = uuid.uuid4().hex[:8]
         self.writer = RecordWriter(settings)
@@ -69,12 +75,12 @@ class Phases:
     def _hub(self) -> HubService:
         self._instances += 1
         instance = f"bench-{self.run_id}-{self._instances}"
-        return HubService(self.settings, self.processor, instance)
+        return HubService(self.settings, self.processor, instance, signer=self.keys.hub)
 
     def _preload(self, items: Sequence[SentEvent]) -> tuple[Offsets, Offsets]:
         """Write `items` to ingress.*: (every partition's end before, the grown ones' new end)."""
         before = ends(self.settings, INGRESS_TOPICS)
-        send(self.writer, ingress_records(items))
+        send(self.writer, ingress_records(items, self.keys.agencies))  # signed before timing
         return before, grown(before, ends(self.settings, INGRESS_TOPICS))
 
     def _low(self) -> dict[Position, int]:
@@ -124,7 +130,7 @@ class Phases:
         return raw, hub
 
     def _offered(self, items: Sequence[SentEvent]) -> list[tuple[str, OutgoingRecord]]:
-        records = ingress_records(items)
+        records = ingress_records(items, self.keys.agencies)
         return [(s.event.event_id, r) for s, r in zip(items, records, strict=True)]
 
     def _paced(

@@ -3,9 +3,9 @@
 Top level (the issue's names): `events` (per round), `raw_eps` and `hub_eps`
 (medians over the rounds), `ratio` (hub over raw), `latency_ms` {p50, p95,
 p99, max} through the hub at `rate` events/s, `replay_eps` (`hub replay`),
-`validate_us`, `lost` and `duplicates` (pass-through and hub together). Below
-them each phase in detail, the broker, the machine and the versions.
-`sign_us` and `verify_us` are left out until events are signed.
+`validate_us`, `sign_us` and `verify_us` (per event, Ed25519 JWS), `lost` and
+`duplicates` (pass-through and hub together). Below them each phase in detail,
+the broker, the machine and the versions.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Figures:
     raw_latency: Latency
     replay: tuple[Replay, Replay, Replay]  # hub replay, the client's bound, read_topic
     validate_us: float | None
+    signatures: dict[str, float]  # sign_us, verify_us, verify_two_threads_us
     raw_tally: Tally
     hub_tally: Tally
     broker: BenchBroker
@@ -57,6 +58,8 @@ def summary(figures: Figures) -> dict[str, Any]:
         "rate": rate,
         "replay_eps": round(replay.eps),
         "validate_us": figures.validate_us,
+        "sign_us": figures.signatures["sign_us"],
+        "verify_us": figures.signatures["verify_us"],
         "lost": figures.raw_tally.lost + figures.hub_tally.lost,
         "duplicates": figures.raw_tally.duplicates + figures.hub_tally.duplicates,
         "raw": {**_rounds(figures.raw), **figures.raw_tally.as_dict()},
@@ -80,6 +83,7 @@ def summary(figures: Figures) -> dict[str, Any]:
             "read_topic_eps": round(tools.eps),
             "read_topic_records": tools.records,
         },
+        "signatures": figures.signatures,
         "broker": figures.broker.as_dict(),
         "machine": {
             **machine(),

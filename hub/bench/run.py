@@ -7,7 +7,12 @@
    the pass-through alone (the floor), after which a hub settles those too;
 4. replay: `hub replay` of every ingress topic, the client's bound on the
    same topics, and read_topic of the hub's outputs, which are then counted;
-5. validation: SchemaValidators on the mix, with nothing else running.
+5. validation: SchemaValidators on the mix, with nothing else running;
+6. signatures: signing and verifying the mix's events, with nothing else running.
+
+Every event is signed before it is sent, with keys made for the run (as the
+connectors sign); the hub verifies each and signs what it writes on egress.*.
+The pass-through copies the signed records as they are.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from hub.bench.passthrough import sink_topics
 from hub.bench.phases import EGRESS_TOPICS, SINK_TOPICS, Phases
 from hub.bench.replay import batch_reader, hub_replay, project_reader
 from hub.bench.report import Figures, summary
+from hub.bench.signatures import BenchKeys, bench_keys, signature_us
 from hub.bench.validation import validate_us
-from hub.bench.workload import Workload, build_workload
+from hub.bench.workload import Workload, build_workload, ingress_records
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.kafka.admin import ensure_topics
 from hub.kafka.io import ConsumedRecord, read_topic
@@ -62,7 +68,8 @@ def run_bench(options: BenchOptions, progress: Progress) -> dict[str, Any]:
     # collector sees what it would see in a `hub run` process.
     gc.freeze()
     try:
-        return _run(options, progress, workload, profiler, load_before)
+        with bench_keys() as keys:
+            return _run(options, progress, workload, profiler, load_before, signing=keys)
     finally:
         gc.unfreeze()
 
@@ -73,13 +80,16 @@ def _run(
     workload: Workload,
     profiler: cProfile.Profile | None,
     load_before: float | None,
+    *,
+    signing: BenchKeys,
 ) -> dict[str, Any]:
-    processor = build_processor()  # after the freeze: its objects are the hub's own
+    # After the freeze: its objects are the hub's own.
+    processor = build_processor(keyring=signing.keyring)
     latency_events = len(workload.latency)
     with bench_broker(progress) as broker:
         settings = broker.settings
         ensure_topics(settings, (*topology(), *sink_topics()))
-        phases = Phases(settings, processor, progress)
+        phases = Phases(settings, processor, progress, signing)
         phases.setup(workload.setup)
         rounds = [
             phases.round(number, items, profiler)
@@ -107,6 +117,7 @@ def _run(
             raw_latency=raw_latency,
             replay=(replay, replay_bound, tools),
             validate_us=validate_us(processor.pipeline.validators, workload.measured),
+            signatures=_signature_us(signing, workload, progress),
             raw_tally=passthrough_tally((*workload.measured, *workload.raw_latency), copies, keys),
             hub_tally=hub_tally(
                 processor.pipeline.routes,
@@ -121,6 +132,11 @@ def _run(
             profile=options.profile,
         )
     )
+
+
+def _signature_us(keys: BenchKeys, workload: Workload, progress: Progress) -> dict[str, float]:
+    progress("timing signing and verifying on the mix")
+    return signature_us(keys, ingress_records(workload.measured, keys.agencies))
 
 
 def _copies(settings: KafkaSettings, keys: frozenset[bytes]) -> list[ConsumedRecord]:

@@ -15,7 +15,7 @@ demo's proportion, of other cases that have no later events in the run.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -26,6 +26,7 @@ from hub.demo.scenario import Example, bad_senders, case_scenario, examples_of
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.topology import ingress
 from hub.pipeline.records import OutgoingRecord
+from hub.signing import EventSigner
 
 CONTENT_SEED = 2026  # the demo's default: the same people and offences in every run
 BAD_SENDERS_EVERY = 20  # cases; the demo sends one trio in a default run of 20 cases
@@ -54,21 +55,23 @@ class Workload:
         return frozenset(item.case_id.encode() for item in self.sent)
 
 
-def ingress_record(item: SentEvent) -> OutgoingRecord:
-    """The record an agency's connector writes for `item` (binary-mode CloudEvent)."""
+def ingress_record(item: SentEvent, signers: Mapping[str, EventSigner]) -> OutgoingRecord:
+    """The record an agency's connector writes for `item` (binary-mode CloudEvent), signed
+    by the organisation its source names (a spoofing sender signs as whom it claims)."""
     event = item.event
     source = event.source or f"urn:no:justice:{event.agency}"
     envelope = new_envelope(
         event.type_name, event.version, source, item.case_id, event_id=event.event_id
     )
     value = event.raw if event.raw is not None else orjson.dumps(event.data)
-    return OutgoingRecord(
-        ingress(event.agency), item.case_id.encode(), value, tuple(to_headers(envelope))
-    )
+    headers = signers[envelope.source_org].sign_headers(to_headers(envelope), value)
+    return OutgoingRecord(ingress(event.agency), item.case_id.encode(), value, tuple(headers))
 
 
-def ingress_records(items: Iterable[SentEvent]) -> list[OutgoingRecord]:
-    return [ingress_record(item) for item in items]
+def ingress_records(
+    items: Iterable[SentEvent], signers: Mapping[str, EventSigner]
+) -> list[OutgoingRecord]:
+    return [ingress_record(item, signers) for item in items]
 
 
 class _Cases:

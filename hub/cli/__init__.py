@@ -16,6 +16,7 @@ from hub.cli.broker import broker
 from hub.cli.connector import connector
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
+from hub.cli.keys import keys
 from hub.cli.output import fail
 from hub.cli.replay import replay_command
 from hub.cli.run import run
@@ -24,6 +25,7 @@ from hub.cli.topics import topics
 from hub.cli.trace import trace
 from hub.kafka.io import KafkaUnreachableError
 from hub.pipeline.route import RoutesError
+from hub.signing import KeyFileError
 
 
 class HubGroup(click.Group):
@@ -32,7 +34,7 @@ class HubGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (KafkaUnreachableError, CatalogueError, RoutesError) as error:
+        except (KafkaUnreachableError, CatalogueError, RoutesError, KeyFileError) as error:
             fail(str(error), as_json="--json" in sys.argv)
 
 
@@ -48,6 +50,7 @@ main.add_command(broker)
 main.add_command(connector)
 main.add_command(demo)
 main.add_command(dlq)
+main.add_command(keys)
 main.add_command(replay_command)
 main.add_command(run)
 main.add_command(schemas)

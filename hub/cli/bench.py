@@ -109,6 +109,12 @@ def render(out: Console, data: dict[str, Any]) -> None:
         ),
         ("schema validation", f"{data['validate_us']} µs/event", "jsonschema-rs, the mix"),
         (
+            "signatures",
+            f"sign {data['sign_us']} · verify {data['verify_us']} µs/event",
+            f"Ed25519 JWS (PyNaCl); verify on two threads "
+            f"{data['signatures']['verify_two_threads_us']} µs/event",
+        ),
+        (
             "lost · duplicates",
             f"{data['lost']} · {data['duplicates']}",
             f"raw {raw['lost']} · {raw['duplicates']}, hub {hub['lost']} · {hub['duplicates']}",

@@ -5,7 +5,8 @@ sentences on a simulated clock, each connector acting only on what the hub
 delivered to it. When every case has reached its end, three bad senders show
 the reject path (a malformed value, a spoofed source, a schema violation).
 Then the demo reads back everything the agencies published and everything the
-hub wrote, so the summary is counted, not assumed.
+hub wrote, so the summary is counted, not assumed. Every organisation signs
+with a key made for this run only (a temporary directory, removed at the end).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,7 +37,8 @@ from hub.kafka.topology import AGENCIES, AUDIT, DLQ, egress, ingress, topology
 from hub.localbroker import LocalBroker
 from hub.pipeline.decide import PipelineLimits
 from hub.pipeline.records import OutgoingRecord
-from hub.settings import KafkaSettings, LocalBrokerSettings
+from hub.settings import KafkaSettings, LocalBrokerSettings, SigningSettings
+from hub.signing import HUB_ORG, EventSigner, key_sets_for_a_run, load_keyring, load_signer
 from hub.telemetry import tracer_for
 
 __all__ = ["FINAL_ACTIONS", "DemoRun", "SentEvent", "run_demo"]  # SentEvent: for hub.bench
@@ -70,12 +74,16 @@ def _kafka(progress: Progress) -> KafkaSettings:
     return KafkaSettings(bootstrap=status.bootstrap)
 
 
-def _record(case_id: str, item: ScenarioEvent) -> OutgoingRecord:
+def _record(
+    case_id: str, item: ScenarioEvent, signers: Mapping[str, EventSigner]
+) -> OutgoingRecord:
+    """A bad sender's record, signed as the organisation it claims to be (a sloppy connector,
+    not a forger: the hub must refuse it for what is wrong with it, not its signature)."""
     source = item.source or f"urn:no:justice:{item.agency}"
     envelope = new_envelope(item.type_name, item.version, source, case_id, event_id=item.event_id)
     value = item.raw if item.raw is not None else orjson.dumps(item.data)
-    headers = tuple(to_headers(envelope))
-    return OutgoingRecord(ingress(item.agency), case_id.encode(), value, headers)
+    headers = signers[envelope.source_org].sign_headers(to_headers(envelope), value)
+    return OutgoingRecord(ingress(item.agency), case_id.encode(), value, tuple(headers))
 
 
 def _read(
@@ -153,10 +161,27 @@ def run_demo(
     cases: int, seed: int, progress: Progress, timeout: float = 240, days_per_second: float = 100
 ) -> DemoRun:
     """Play `cases` synthetic cases to their end through the hub and the connectors."""
+    with tempfile.TemporaryDirectory(prefix="hub-demo-keys-") as keys:
+        signing = key_sets_for_a_run(Path(keys))
+        return _run_demo(cases, seed, progress, timeout, days_per_second, signing=signing)
+
+
+def _run_demo(
+    cases: int,
+    seed: int,
+    progress: Progress,
+    timeout: float,
+    days_per_second: float,
+    *,
+    signing: SigningSettings,
+) -> DemoRun:
     started = time.monotonic()
     settings = _kafka(progress)
     ensure_topics(settings, topology())
-    processor = build_processor(limits=PipelineLimits(park_timeout_ms=10_000))
+    processor = build_processor(
+        limits=PipelineLimits(park_timeout_ms=10_000), keyring=load_keyring(signing.jwks_dir)
+    )
+    signers = {org: load_signer(signing.private_dir, org) for org in AGENCIES}
     routes = processor.pipeline.routes
     writer = RecordWriter(settings)  # created now, so it is ready when the bad senders send
     service = HubService(
@@ -165,12 +190,16 @@ def run_demo(
         instance_id=f"demo-{os.getpid()}",
         tracer=tracer_for("justice-hub"),
         meter=meter_for("justice-hub"),
+        signer=load_signer(signing.private_dir, HUB_ORG),
     )
     stop = threading.Event()
     worker = threading.Thread(target=service.run, args=(stop,), name="hub", daemon=True)
     worker.start()
     chain_options = ChainOptions(
-        seed=seed, days_per_second=days_per_second, tracer=tracer_for("connectors")
+        seed=seed,
+        days_per_second=days_per_second,
+        tracer=tracer_for("connectors"),
+        signing=signing,
     )
     chain = ChainThread(settings, chain_options)
     try:
@@ -182,7 +211,7 @@ def run_demo(
         example = examples_of(load_catalogue(default_schemas_dir()))
         bad = tuple(bad_senders(case_ids[0], random.Random(), example))
         progress("bad senders: a malformed value, a spoofed source, a schema violation")
-        writer.write(_record(case_ids[0], item) for item in bad)
+        writer.write(_record(case_ids[0], item, signers) for item in bad)
         keys = {case_id.encode() for case_id in case_ids}
         if not _settled(settings, keys, 60):
             progress("  not every event was decided within 60 s")

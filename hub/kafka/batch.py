@@ -5,6 +5,11 @@ it accounts for, and those exist only once the broker has acknowledged the
 record. So a batch writes its records, flushes (still inside the transaction),
 then seals each audit draft in order and writes it; the commit makes all of
 them visible together, or none.
+
+Every record on an `egress.*` topic is signed here with the hub's own key
+(whatever the pipeline made of it: a delivery, an alert, a receipt), replacing
+any `ce_jws` the sender's headers brought along: recipients verify what the
+hub vouches for; the sender's own signature stays provable through the audit.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from hub.pipeline.audit import AuditDraft, Output
 from hub.pipeline.records import OutgoingRecord
+from hub.signing import EventSigner, signed_headers
 
 EGRESS_PREFIX = "egress."
 
@@ -24,8 +30,11 @@ class DeliveryFailedError(RuntimeError):
 
 
 class BatchWriter:
-    def __init__(self, producer: Producer, flush_timeout: float = 30.0) -> None:
+    def __init__(
+        self, producer: Producer, signer: EventSigner, flush_timeout: float = 30.0
+    ) -> None:
         self._producer = producer
+        self._hub_key = signer.key()  # chosen once a batch: a batch lasts milliseconds
         self._flush_timeout = flush_timeout
         self._drafts: list[AuditDraft] = []
         self._located: dict[int, tuple[int, int]] = {}
@@ -62,6 +71,8 @@ class BatchWriter:
         headers: list[tuple[str, str | bytes | None]] = list(record.headers)
         if trace:
             headers = [(k, v) for k, v in headers if k not in trace] + list(trace.items())
+        if record.topic.startswith(EGRESS_PREFIX):
+            headers = [*signed_headers(self._hub_key, _as_bytes(headers), record.value or b"")]
 
         def delivered(error: KafkaError | None, message: Message) -> None:
             if error is not None:
@@ -82,3 +93,7 @@ class BatchWriter:
                 return
             except BufferError:  # the local queue is full: let librdkafka send some
                 self._producer.poll(0.05)
+
+
+def _as_bytes(headers: list[tuple[str, str | bytes | None]]) -> list[tuple[str, bytes | None]]:
+    return [(k, v.encode() if isinstance(v, str) else v) for k, v in headers]

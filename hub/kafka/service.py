@@ -38,7 +38,9 @@ from hub.pipeline.audit import Output
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.records import IngressRecord
 from hub.pipeline.state import PartitionState
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
+from hub.signing import HUB_ORG, EventSigner, load_signer
+from hub.signing.published import jwks_records
 from hub.telemetry import context_from, processing_attributes, trace_headers
 
 LOG = logging.getLogger("hub.service")
@@ -72,8 +74,11 @@ class HubService:
         clock: Callable[[], int] = _now_ms,
         tracer: Tracer | None = None,
         meter: Meter | None = None,
+        signer: EventSigner | None = None,
     ) -> None:
         self.settings = settings
+        # The hub's own key signs every egress record (default: HUB_SIGNING_KEYS_DIR's).
+        self.signer = signer or load_signer(SigningSettings.from_env().private_dir, HUB_ORG)
         self.processor = processor
         self.instance_id = instance_id
         self.batch_size = batch_size
@@ -123,6 +128,7 @@ class HubService:
         gc.set_threshold(50_000, 20, 20)  # per-event garbage is short-lived: collect less often
         producer = transactional_producer(self.settings, f"{GROUP_ID}-{self.instance_id}")
         producer.init_transactions(60)
+        self._publish_key_sets(producer)
         # Dynamic membership: a stopping instance leaves the group at once; a killed one
         # is noticed after the session timeout and its partitions move on.
         consumer = transactional_consumer(self.settings, GROUP_ID, **{"session.timeout.ms": 10_000})
@@ -141,6 +147,13 @@ class HubService:
             consumer.close()
             producer.flush(10)
 
+    def _publish_key_sets(self, producer: Producer) -> None:
+        """The key sets the hub trusts, into the registry (DESIGN.md section 3)."""
+        producer.begin_transaction()
+        for record in jwks_records(self.processor.pipeline.keyring):
+            producer.produce(record.topic, record.value, record.key)
+        producer.commit_transaction(60)
+
     def _one_batch(self, consumer: Consumer, producer: Producer) -> None:
         messages = consumer.consume(num_messages=self.batch_size, timeout=0.05)
         records = []
@@ -155,7 +168,7 @@ class HubService:
             return
         started = time.monotonic()
         producer.begin_transaction()
-        batch = BatchWriter(producer)
+        batch = BatchWriter(producer, self.signer)
         decided: list[tuple[IngressRecord, list[Output]]] = []
         try:
             for message in records:

@@ -55,7 +55,9 @@ from hub.pipeline.registry import (
     enriched,
 )
 from hub.pipeline.route import Route, Routes
+from hub.pipeline.signature import signature_problem
 from hub.pipeline.state import PartitionState
+from hub.signing import Keyring
 
 DEFAULT_PARK_TIMEOUT_MS = 30_000
 DELIVERY_CONFIRMED = "delivery.confirmed"
@@ -76,8 +78,11 @@ class Pipeline:
         validators: SchemaValidators,
         routes: Routes,
         limits: PipelineLimits = PipelineLimits(),
+        *,
+        keyring: Keyring,
     ) -> None:
         self.catalogue = catalogue
+        self.keyring = keyring  # every organisation's published keys, parsed once
         self.validators = validators
         self.routes = routes
         self.limits = limits
@@ -91,18 +96,23 @@ class Pipeline:
             envelope = from_headers(record.headers)
         except EnvelopeError as error:
             return Rejected(Rejection(RejectReason.ENVELOPE_INVALID, str(error), error.attribute))
-        if record.key != envelope.subject.encode():
-            return self._reject(
-                envelope,
-                RejectReason.ENVELOPE_INVALID,
-                "the record key must be the case id (ce_subject)",
-            )
+        if (problem := self._sender_problem(record, envelope, now_ms)) is not None:
+            return Rejected(problem, envelope, envelope.subject)
         data = decode_value(record.value, self.limits.max_event_bytes)
         if isinstance(data, Rejection):
             return Rejected(data, envelope, envelope.subject)
         if state.is_duplicate(envelope):
             return Duplicate(envelope)
         return self._checked(record, envelope, data, state, now_ms)
+
+    def _sender_problem(
+        self, record: IngressRecord, envelope: Envelope, now_ms: int
+    ) -> Rejection | None:
+        """The key must be the case id and the sender's signature must hold over the bytes."""
+        if record.key != envelope.subject.encode():
+            message = "the record key must be the case id (ce_subject)"
+            return Rejection(RejectReason.ENVELOPE_INVALID, message)
+        return signature_problem(self.keyring, envelope, record.value, now_ms)
 
     def envelope_of(self, record: IngressRecord) -> Envelope | None:
         """The envelope of a record already accepted once (a parked one), if readable."""

@@ -28,7 +28,7 @@ from hub.kafka.service import HubService
 from hub.kafka.topology import egress
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
-from tests.events import example, new_case_id
+from tests.events import example, new_case_id, signer_of
 
 pytestmark = pytest.mark.integration
 
@@ -113,8 +113,9 @@ def _judgment_final_record(case_id: str, event_id: str | None = None) -> Outgoin
     envelope = new_envelope(
         "judgment.final", 2, "urn:no:justice:courts", case_id, event_id=event_id
     )
-    headers = tuple(to_headers(envelope))
-    return OutgoingRecord(egress("koda"), case_id.encode(), orjson.dumps(data), headers)
+    value = orjson.dumps(data)
+    headers = signer_of("hub").sign_headers(to_headers(envelope), value)  # as the hub sends it
+    return OutgoingRecord(egress("koda"), case_id.encode(), value, tuple(headers))
 
 
 async def test_koda_reads_an_event_again_after_its_store_failed_and_acts_on_a_redelivery_once(

@@ -9,7 +9,7 @@ from hub.pipeline.outcomes import Accepted
 from hub.pipeline.records import IngressRecord
 from hub.pipeline.state import PartitionState
 from tests.conftest import REPOSITORY
-from tests.events import case_registered, koda_event, notification_requested
+from tests.events import case_registered, koda_event, notification_requested, signed
 
 
 def _escape_alert(routes: Path) -> Accepted:
@@ -21,6 +21,7 @@ def _escape_alert(routes: Path) -> Accepted:
         koda_event("escape.reported", "closed-prison-high-risk", "12345678"),
     ]
     for offset, item in enumerate(events):
+        item = signed(item)  # noqa: PLW2901 (as the agency sends it)
         record = IngressRecord(item.topic, 0, offset, item.key, item.value, tuple(item.headers))
         outcome = pipeline.decide(record, state, 0)
     assert isinstance(outcome, Accepted)

@@ -17,6 +17,8 @@ from hub.envelope import new_envelope, to_headers
 from hub.pipeline.decide import Pipeline, enriched
 from hub.pipeline.project import project_for_recipient
 from hub.pipeline.registry import CaseFacts
+from hub.settings import SigningSettings
+from hub.signing import JWS_HEADER, load_signer
 
 
 class PaperHub:
@@ -59,7 +61,12 @@ def hub_headers(
     case_id: str,
     source: str = "urn:no:justice:hub",
     event_id: str | None = None,
+    *,
+    value: bytes,
 ) -> dict[str, str]:
-    """CloudEvents headers as the hub puts them on an egress record."""
+    """CloudEvents headers as the hub puts them on an egress record of `value`, signed by the
+    hub (the test session's key), as a connector verifies them."""
     envelope = new_envelope(type_name, version, source, case_id, event_id=event_id)
-    return {name: value.decode() for name, value in to_headers(envelope)}
+    signer = load_signer(SigningSettings.from_env().private_dir, "hub")
+    headers = {name: raw.decode() for name, raw in to_headers(envelope)}
+    return {**headers, JWS_HEADER: signer.sign_envelope(envelope, value)}

@@ -148,10 +148,11 @@ async def test_courts_try_a_delivered_case_once_and_plan_its_judgments(
 
     async with TestKafkaBroker(courts.broker) as broker:
         for _ in range(2):  # police registered it twice (two event ids)
-            headers = hub_headers("case.registered", 2, "12345678", "urn:no:justice:police")
-            await broker.publish(
-                orjson.dumps(case), "egress.courts", key=b"12345678", headers=headers
+            value = orjson.dumps(case)
+            headers = hub_headers(
+                "case.registered", 2, "12345678", "urn:no:justice:police", value=value
             )
+            await broker.publish(value, "egress.courts", key=b"12345678", headers=headers)
 
     [judgment] = store.judgments()
     assert judgment.case_id == "12345678"

@@ -13,6 +13,8 @@ from connectors.common.actions import Verb
 from connectors.common.clock import OSLO, SimulatedClock
 from connectors.common.inbox import CannotProcess, Handled, Inbox, Reaction, Reason, Received
 from connectors.common.store import EventStore
+from hub.settings import SigningSettings
+from hub.signing import load_keyring
 from tests.unit.connectors.paper import hub_headers
 
 CASE = "12345678"
@@ -24,10 +26,8 @@ def _headers(
     type_name: str = "judgment.final", version: int = 2, **kwargs: str
 ) -> list[tuple[str, bytes]]:
     source = kwargs.pop("source", "urn:no:justice:courts")
-    return [
-        (name, value.encode())
-        for name, value in hub_headers(type_name, version, CASE, source, **kwargs).items()
-    ]
+    headers = hub_headers(type_name, version, CASE, source, value=_value(), **kwargs)
+    return [(name, value.encode()) for name, value in headers.items()]
 
 
 def _value(**data: object) -> bytes:
@@ -35,7 +35,9 @@ def _value(**data: object) -> bytes:
 
 
 def _inbox(store: EventStore, clock: SimulatedClock, reactions: dict[str, Reaction]) -> Inbox:
-    return Inbox("koda", store, reactions, clock)
+    return Inbox(
+        "koda", store, reactions, clock, keyring=load_keyring(SigningSettings.from_env().jwks_dir)
+    )
 
 
 def _confirmations(store: EventStore) -> list[dict[str, object]]:

@@ -63,13 +63,11 @@ async def test_koda_admits_only_prison_sentences(
     async with TestKafkaBroker(koda.broker) as broker:
         for index, final in enumerate(finals.values()):
             case_id = f"{40000000 + index}"
-            headers = hub_headers("judgment.final", 2, case_id, "urn:no:justice:courts")
-            await broker.publish(
-                orjson.dumps({**final, "caseId": case_id}),
-                "egress.koda",
-                key=case_id.encode(),
-                headers=headers,
+            value = orjson.dumps({**final, "caseId": case_id})
+            headers = hub_headers(
+                "judgment.final", 2, case_id, "urn:no:justice:courts", value=value
             )
+            await broker.publish(value, "egress.koda", key=case_id.encode(), headers=headers)
 
     assert sorted(e.category for e in store.executions()) == [
         "PREVENTIVE_DETENTION",
@@ -87,10 +85,13 @@ async def test_koda_refuses_a_prison_sentence_that_comes_without_the_convicted_p
     koda = koda_connector(nowhere, store, clock)
     final = hub_on_paper.example("judgment.final", 2, "domestic-abuse-with-contact-ban-enriched")
     del final["convictedPerson"]  # KODA never asks police: without it, it cannot summon anyone
-    headers = hub_headers("judgment.final", 2, final["caseId"], "urn:no:justice:courts")
+    value = orjson.dumps(final)
+    headers = hub_headers(
+        "judgment.final", 2, final["caseId"], "urn:no:justice:courts", value=value
+    )
 
     async with TestKafkaBroker(koda.broker) as broker:
-        await broker.publish(orjson.dumps(final), "egress.koda", key=b"15434820", headers=headers)
+        await broker.publish(value, "egress.koda", key=b"15434820", headers=headers)
 
     assert store.executions() == []
     [received] = store.received()

@@ -100,12 +100,15 @@ async def test_police_records_an_alert_in_the_outbox_without_logging_personal_da
     police = police_connector(nowhere, store, clock)
     alert = hub_on_paper.example("victim.alert", 1, "leave-granted-to-lawyer")
     alert["contact"]["phone"] = "+4791234567"
-    headers = hub_headers("victim.alert", 1, alert["caseId"], event_id=alert["alertId"])
+    value = orjson.dumps(alert)
+    headers = hub_headers(
+        "victim.alert", 1, alert["caseId"], event_id=alert["alertId"], value=value
+    )
 
     with caplog.at_level(logging.DEBUG):
         async with TestKafkaBroker(police.broker) as broker:
             await broker.publish(
-                orjson.dumps(alert), "egress.police", key=alert["caseId"].encode(), headers=headers
+                value, "egress.police", key=alert["caseId"].encode(), headers=headers
             )
 
     [notice] = store.notifications()

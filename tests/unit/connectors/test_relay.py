@@ -14,7 +14,8 @@ from connectors.common.planned import PlannedEvent, continued_trace
 from connectors.common.relay import OutboxRelay
 from connectors.common.store import EventStore
 from hub.envelope import from_headers
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
+from hub.signing import load_signer
 
 
 def _event(case_id: str, due_in_days: float, clock: SimulatedClock) -> PlannedEvent:
@@ -44,7 +45,8 @@ async def test_due_events_go_to_the_agencys_ingress_topic_keyed_by_case_in_the_o
         _event("11111111", 1, clock),
     )
     store.schedule([later, first, second])
-    relay = OutboxRelay(broker, "koda", store, clock)
+    signer = load_signer(SigningSettings.from_env().private_dir, "koda")
+    relay = OutboxRelay(broker, "koda", store, clock, signer=signer)
 
     async with TestKafkaBroker(broker):
         published_now = await relay.publish_due()
