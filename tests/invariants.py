@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from hub.kafka.io import ConsumedRecord, RecordWriter, read_topic
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
-from tests.events import Event, case_registered, koda_event, new_case_id
+from tests.events import Event, case_registered, koda_event, new_case_id, signed
 
 LEAVE_EXAMPLES = ("ordinary-leave", "day-release", "escorted-leave")
 FLOW_TOPIC = "egress.police"  # where a flow's leave.started events are delivered
@@ -134,8 +134,9 @@ def uncommitted_view(kafka: KafkaSettings, flow: CaseFlow) -> DeliveryCount:
 class Traffic:
     """Sends events in chunks from a thread, a pause between chunks, as agencies would.
 
-    One idempotent producer for the whole run; each chunk waits for its
-    acknowledgements up to `ack_timeout` s, long enough to ride out a broker restart.
+    Each event is signed as `tests.kafka_io.send` signs. One idempotent producer for
+    the whole run; each chunk waits for its acknowledgements up to `ack_timeout` s,
+    long enough to ride out a broker restart.
     """
 
     def __init__(
@@ -147,7 +148,9 @@ class Traffic:
         pause: float = 0.05,
         ack_timeout: float = 120,
     ) -> None:
-        events = list(events)
+        # Signed as connectors sign: by ce_source's organisation, over the bytes as they are
+        # (a test's tampered or malformed events are signed after they were spoiled).
+        events = [signed(e) for e in events]
         self.chunks = [events[i : i + chunk] for i in range(0, len(events), chunk)]
         self.sent_chunks = 0
         self._kafka, self._pause, self._ack_timeout = kafka, pause, ack_timeout
