@@ -19,6 +19,8 @@ from hub.pipeline.registry import CaseFacts
 from hub.pipeline.route import AlertTrigger
 
 VICTIM_ALERT = "victim.alert"
+CORRECTION_KIND = "CORRECTION_OF_EARLIER_ALERT"
+CORRECTION_NOTICE_MS = 24 * 3600 * 1000  # a wrong notice is put right within a day
 _ALERT_NAMESPACE = uuid.UUID("5d0f3c2e-8a51-4f0e-9f3a-6c1b7d2e9a40")
 
 
@@ -59,37 +61,92 @@ def victim_alerts(
     if not condition_holds(trigger, data):
         return ()
     notify_by = _instant(now_ms + int(trigger.notify_within.total_seconds() * 1000))
-    alerts = []
-    for victim_id, consent in sorted(facts.consents.items()):
-        if trigger.consent not in consent["events"]:
-            continue
-        representative = consent.get("representative")
-        alert: dict[str, Any] = {
-            "caseId": facts.case_id,
-            "alertId": alert_id(envelope, victim_id),
-            "victimId": victim_id,
-            "trigger": {
-                "eventType": envelope.type,
-                "eventId": envelope.id,
-                "occurredAt": envelope.time,
-            },
-            "kind": trigger.kind,
-            "urgency": trigger.urgency,
-            "notifyBy": notify_by,
-            "channel": consent["channel"],
-            "contact": (representative or consent)["contact"],
-            "sequence": 1,
+    return tuple(
+        (alert["alertId"], alert)
+        for victim_id, consent in sorted(facts.consents.items())
+        if trigger.consent in consent["events"]
+        for alert in [
+            _alert(
+                envelope,
+                data,
+                facts,
+                victim_id,
+                kind=trigger.kind,
+                urgency=trigger.urgency,
+                notify_by=notify_by,
+            )
+        ]
+    )
+
+
+def correction_alerts(
+    envelope: Envelope,
+    data: Mapping[str, Any],
+    facts: CaseFacts | None,
+    earlier: tuple[tuple[str, str], ...],
+    now_ms: int,
+) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """A follow-up for each earlier alert (id, victim) of an event now retracted or
+    corrected, to each victim who still wants to hear: the earlier notice was wrong."""
+    if facts is None:
+        return ()
+    notify_by = _instant(now_ms + CORRECTION_NOTICE_MS)
+    follow_ups = []
+    for earlier_id, victim_id in earlier:
+        if victim_id not in facts.consents:
+            continue  # withdrawn: nothing more is sent
+        alert = _alert(
+            envelope,
+            data,
+            facts,
+            victim_id,
+            kind=CORRECTION_KIND,
+            urgency="NORMAL",
+            notify_by=notify_by,
+        )
+        alert["correctsAlertId"] = earlier_id
+        follow_ups.append((alert["alertId"], alert))
+    return tuple(follow_ups)
+
+
+def _alert(
+    envelope: Envelope,
+    data: Mapping[str, Any],
+    facts: CaseFacts,
+    victim_id: str,
+    *,
+    kind: str,
+    urgency: str,
+    notify_by: str,
+) -> dict[str, Any]:
+    """One victim's alert: what happened and by when, how to reach them, nothing more."""
+    consent = facts.consents[victim_id]
+    representative = consent.get("representative")
+    alert: dict[str, Any] = {
+        "caseId": facts.case_id,
+        "alertId": alert_id(envelope, victim_id),
+        "victimId": victim_id,
+        "trigger": {
+            "eventType": envelope.type,
+            "eventId": envelope.id,
+            "occurredAt": envelope.time,
+        },
+        "kind": kind,
+        "urgency": urgency,
+        "notifyBy": notify_by,
+        "channel": consent["channel"],
+        "contact": (representative or consent)["contact"],
+        "sequence": 1,
+    }
+    if representative:
+        alert["representative"] = {
+            "name": representative["name"],
+            "role": representative["role"],
         }
-        if representative:
-            alert["representative"] = {
-                "name": representative["name"],
-                "role": representative["role"],
-            }
-        if "language" in consent:
-            alert["language"] = consent["language"]
-        if (window := _window(data)) is not None:
-            alert["window"] = window
-        if "prisonUnit" in data:
-            alert["prisonUnit"] = data["prisonUnit"]
-        alerts.append((alert["alertId"], alert))
-    return tuple(alerts)
+    if "language" in consent:
+        alert["language"] = consent["language"]
+    if (window := _window(data)) is not None:
+        alert["window"] = window
+    if "prisonUnit" in data:
+        alert["prisonUnit"] = data["prisonUnit"]
+    return alert

@@ -8,7 +8,7 @@ them with the consumer offsets in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +21,7 @@ from hub.catalogue.validation import (
     UnsupportedVersionError,
 )
 from hub.envelope import Envelope, EnvelopeError, from_headers
-from hub.pipeline.alerts import VICTIM_ALERT, victim_alerts
+from hub.pipeline.alerts import VICTIM_ALERT, correction_alerts, victim_alerts
 from hub.pipeline.amendments import (
     Amendment,
     AmendmentType,
@@ -55,9 +55,7 @@ from hub.pipeline.registry import (
     enriched,
 )
 from hub.pipeline.route import Route, Routes
-from hub.pipeline.signature import signature_problem
 from hub.pipeline.state import PartitionState
-from hub.signing import Keyring
 
 DEFAULT_PARK_TIMEOUT_MS = 30_000
 DELIVERY_CONFIRMED = "delivery.confirmed"
@@ -78,11 +76,8 @@ class Pipeline:
         validators: SchemaValidators,
         routes: Routes,
         limits: PipelineLimits = PipelineLimits(),
-        *,
-        keyring: Keyring,
     ) -> None:
         self.catalogue = catalogue
-        self.keyring = keyring  # every organisation's published keys, parsed once
         self.validators = validators
         self.routes = routes
         self.limits = limits
@@ -108,11 +103,11 @@ class Pipeline:
     def _sender_problem(
         self, record: IngressRecord, envelope: Envelope, now_ms: int
     ) -> Rejection | None:
-        """The key must be the case id and the sender's signature must hold over the bytes."""
+        """The key must be the case id."""
         if record.key != envelope.subject.encode():
             message = "the record key must be the case id (ce_subject)"
             return Rejection(RejectReason.ENVELOPE_INVALID, message)
-        return signature_problem(self.keyring, envelope, record.value, now_ms)
+        return None
 
     def envelope_of(self, record: IngressRecord) -> Envelope | None:
         """The envelope of a record already accepted once (a parked one), if readable."""
@@ -204,7 +199,7 @@ class Pipeline:
             for recipient in route.recipients
         )
         alerts = self._alerts(envelope, data, facts, now_ms)
-        delivered = self._delivered(envelope, self._copies(route))
+        delivered = self._delivered(envelope, self._copies(route), alerts)
         return Accepted(
             envelope,
             envelope.schema_version,
@@ -237,12 +232,17 @@ class Pipeline:
         facts = state.registry.get(envelope.subject)
         deliveries = amendment_deliveries(kind, data, original, facts, state.copies)
         withdrawn = original.as_retracted() if kind.amendment is Amendment.RETRACTED else None
-        delivered = self._delivered(envelope, original.recipients)
+        now_true = data["data"] if kind.amendment is Amendment.CORRECTED else data
+        alerts = self._victim_alerts(
+            correction_alerts(envelope, now_true, facts, original.alerts, now_ms)
+        )
+        delivered = self._delivered(envelope, original.recipients, alerts)
         return Accepted(
             envelope,
             envelope.schema_version,
             deliveries,
             delivered,
+            alerts,
             registry_change=changed,
             withdrawn=withdrawn,
             amends=original.event_id,
@@ -275,7 +275,9 @@ class Pipeline:
         return copies
 
     @staticmethod
-    def _delivered(envelope: Envelope, copies: tuple[RecipientCopy, ...]) -> DeliveredEvent:
+    def _delivered(
+        envelope: Envelope, copies: tuple[RecipientCopy, ...], alerts: tuple[VictimAlert, ...]
+    ) -> DeliveredEvent:
         return DeliveredEvent(
             envelope.id,
             envelope.source,
@@ -283,6 +285,7 @@ class Pipeline:
             envelope.event_type,
             envelope.subject,
             copies,
+            alerts=tuple((alert.alert_id, alert.victim_id) for alert in alerts),
         )
 
     def _alerts(
@@ -290,20 +293,29 @@ class Pipeline:
     ) -> tuple[VictimAlert, ...]:
         if facts is None:
             return ()
-        # Alerts follow the victim.alert route like any event: its fields, its recipients.
+        return self._victim_alerts(
+            alert
+            for trigger in self.routes.alerts_for(envelope.event_type)
+            for alert in victim_alerts(trigger, envelope, data, facts, now_ms)
+        )
+
+    def _victim_alerts(
+        self, alerts: Iterable[tuple[str, dict[str, Any]]]
+    ) -> tuple[VictimAlert, ...]:
+        """Alerts follow the victim.alert route like any event: its fields, its recipients."""
         route = self.routes.route_for(VICTIM_ALERT)
         copies = self._copies(route)
         return tuple(
             VictimAlert(
                 alert_id,
+                alert["victimId"],
                 tuple(
                     Delivery(r.agency, project_for_recipient(alert, r.projection))
                     for r in route.recipients
                 ),
                 copies,
             )
-            for trigger in self.routes.alerts_for(envelope.event_type)
-            for alert_id, alert in victim_alerts(trigger, envelope, data, facts, now_ms)
+            for alert_id, alert in alerts
         )
 
 

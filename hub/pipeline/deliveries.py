@@ -47,6 +47,7 @@ class DeliveredEvent:
     case_id: str
     recipients: tuple[RecipientCopy, ...]
     retracted: bool = False
+    alerts: tuple[tuple[str, str], ...] = ()  # (alert id, victim id) of the alerts it raised
 
     def copy_for(self, agency: str) -> RecipientCopy | None:
         return next((r for r in self.recipients if r.agency == agency), None)
@@ -67,6 +68,7 @@ class DeliveredEvent:
             "caseId": self.case_id,
             "recipients": [r.to_json() for r in self.recipients],
             "retracted": self.retracted,
+            "alerts": self.alerts,
         }
 
     @classmethod
@@ -79,6 +81,7 @@ class DeliveredEvent:
             raw["caseId"],
             tuple(copies.shared(RecipientCopy.from_json(r)) for r in raw["recipients"]),
             raw.get("retracted", False),
+            tuple((alert, victim) for alert, victim in raw.get("alerts", ())),
         )
 
 

@@ -34,6 +34,7 @@ class VictimAlert:
     """A victim.alert the hub raises, projected for each recipient the victim.alert route names."""
 
     alert_id: str
+    victim_id: str
     deliveries: tuple[Delivery, ...]
     copies: tuple[RecipientCopy, ...]
 

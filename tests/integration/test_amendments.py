@@ -22,6 +22,7 @@ from tests.events import (
     judgment_final,
     koda_event,
     new_case_id,
+    notification_requested,
     retraction,
 )
 from tests.kafka_io import RECEIPT_TYPE as RECEIPT
@@ -203,3 +204,26 @@ def test_a_correction_whose_payload_is_invalid_is_refused(
 
     assert refused["reason"] == "SCHEMA_INVALID"
     assert refused["message"].startswith("data is not a valid case.registered v2")
+
+
+def test_a_victim_told_of_a_retracted_leave_gets_a_follow_up_saying_it_was_wrong(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id = new_case_id()
+    register_case(topics, case_id)
+    consent = notification_requested(case_id, "V001", ["LEAVE"])
+    send(topics, [consent])
+    answered(topics, "police", consent)
+    leave = _leave_granted(case_id)
+    withdrawn = retraction(leave, "leave.granted", "koda", case_id)
+    send(topics, [leave, withdrawn])
+    answered(topics, "koda", withdrawn)
+
+    alerts = received(topics, case_id, "victim.alert")
+
+    first, follow_up = alerts["police"]
+    assert first["kind"] == "LEAVE_GRANTED"
+    assert follow_up["kind"] == "CORRECTION_OF_EARLIER_ALERT"
+    assert follow_up["correctsAlertId"] == first["alertId"]
+    assert follow_up["trigger"]["eventId"] == withdrawn.event_id
+    assert alerts["courts"] == alerts["koda"] == []

@@ -82,9 +82,20 @@ def assert_points_at(
 def test_the_repository_routes_load_cleanly_and_route_every_type() -> None:
     routes = load_routes(default_routes_path(), catalogue())
 
-    assert set(routes.routes) == set(catalogue().types)
+    amendments = {t for t in catalogue().types if amendment_type(t) is not None}
+    assert set(routes.routes) == set(catalogue().types) - amendments
+    assert amendments  # they go where their original went, never by route
+
     for route in routes.routes.values():
         assert {recipient.agency for recipient in route.recipients} <= AGENCIES
+
+
+def test_a_route_for_a_retraction_is_refused(tmp_path: Path) -> None:
+    text = routes_text("  judgment.final.retracted:\n    recipients: {}\n")
+
+    error = load_error(tmp_path, text)
+
+    assert "goes to the original's recipients" in str(error)
 
 
 def test_registry_only_types_go_to_nobody() -> None:
