@@ -83,7 +83,10 @@ class SchemaValidators:
             raise self._unknown(type_name, version) from None
         if validator.is_valid(data):
             return None
-        error = next(iter(validator.iter_errors(data)))
+        try:
+            error = next(iter(validator.iter_errors(data)))
+        except ValueError:  # jsonschema-rs: "Recursion limit reached" beyond ~255 levels
+            return SchemaViolation("", "the event is nested too deeply to explain", "depth")
         path = json_pointer(error.instance_path)
         return SchemaViolation(path, _masked(error.message, path, _MASK), error.kind.name)
 
