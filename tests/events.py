@@ -6,6 +6,7 @@ import copy
 import json
 import random
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,38 @@ def signed(item: Event) -> Event:
     except KeyError:
         return item
     return replace(item, headers=headers)
+
+
+def confirmation(agency: str, of: Event, case_id: str, **outcome: Any) -> Event:
+    """`agency` tells the hub it processed (or, with `status="FAILED"`, could not) `of`."""
+    data = {
+        "caseId": case_id,
+        "eventId": of.event_id,
+        "status": "PROCESSED",
+        "confirmedAt": datetime.now(UTC).isoformat(),
+        **outcome,
+    }
+    return event("delivery.confirmed", 1, agency, data)
+
+
+def retraction(original: Event, type_name: str, agency: str, case_id: str) -> Event:
+    """`agency` takes back `original` (a `type_name`), registered in error."""
+    data = {
+        "caseId": case_id,
+        "retractsEventId": original.event_id,
+        "reason": "REGISTERED_IN_ERROR",
+        "retractedAt": datetime.now(UTC).isoformat(),
+    }
+    return event(f"{type_name}.retracted", 1, agency, data)
+
+
+def correction(original: Event, type_name: str, agency: str, data: dict[str, Any]) -> Event:
+    """`agency` replaces `original` (a `type_name`) with the whole new payload `data`."""
+    body = {
+        "caseId": data["caseId"],
+        "correctsEventId": original.event_id,
+        "reason": "DATA_ERROR",
+        "correctedAt": datetime.now(UTC).isoformat(),
+        "data": data,
+    }
+    return event(f"{type_name}.corrected", 1, agency, body)

@@ -19,6 +19,7 @@ class Verb(StrEnum):
     DUPLICATE = "duplicate"  # an event already processed came again (after a restart)
     UNREADABLE = "unreadable"  # a record without a valid CloudEvents envelope
     REFUSED = "refused"  # a record whose hub signature does not verify (confirmed FAILED)
+    RECEIPTED = "receipted"  # the hub's receipt for one of the agency's own events, kept
 
 
 @dataclass(frozen=True, slots=True)

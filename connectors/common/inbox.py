@@ -43,7 +43,7 @@ from hub.signing import HUB_ORG, JWS_HEADER, Keyring, verify_envelope
 from hub.telemetry import context_from
 
 CONFIRMATION = "delivery.confirmed"
-RECEIPT = "hub.receipt"  # the hub's own receipts are not deliveries: never confirmed
+RECEIPT = "hub.receipt"  # answers about our own events: kept, never confirmed
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -139,8 +139,18 @@ class Inbox:
         if self.store.has_received(envelope.source, envelope.id):
             self._act(Verb.DUPLICATE, envelope.event_type, envelope.subject, envelope.id)
             return Verb.DUPLICATE
+        if envelope.event_type == RECEIPT:
+            return self._receipted(envelope, value)
         with self._span(envelope, position):
             return self._process(envelope, value)
+
+    def _receipted(self, envelope: Envelope, value: bytes) -> Verb:
+        """Keep the hub's answer about one of our own events (not a delivery: not confirmed)."""
+        receipt = orjson.loads(value)
+        self.store.record_receipt(receipt)
+        note = receipt["status"] + (f" {receipt['reason']}" if "reason" in receipt else "")
+        self._act(Verb.RECEIPTED, envelope.event_type, envelope.subject, receipt["eventId"], note)
+        return Verb.RECEIPTED
 
     def _refused(self, envelope: Envelope, value: bytes, position: tuple[str, int, int]) -> bool:
         """True when the hub's signature does not verify: the record is refused, not read."""
@@ -234,7 +244,7 @@ class Inbox:
 
     def _confirmation(self, envelope: Envelope, reason: Reason | None) -> list[PlannedEvent]:
         """delivery.confirmed for the hub, published after this transaction commits."""
-        if not self.confirm or envelope.event_type == RECEIPT or not _UUID.fullmatch(envelope.id):
+        if not self.confirm or not _UUID.fullmatch(envelope.id):
             return []
         data: dict[str, Any] = {
             "caseId": envelope.subject,

@@ -25,6 +25,7 @@ import orjson
 
 from connectors.common.clock import OSLO
 from connectors.common.planned import PlannedEvent
+from connectors.common.receipts import RECEIPT_TABLES, ReceiptLedger
 from hub.envelope import Envelope
 
 _SHARED_TABLES = """
@@ -89,7 +90,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class EventStore:
+class EventStore(ReceiptLedger):
     """The SQLite file (or memory) of one agency; subclasses add `TABLES`."""
 
     TABLES: ClassVar[str] = ""
@@ -102,7 +103,7 @@ class EventStore:
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         if self.path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SHARED_TABLES + self.TABLES)
+        self.db.executescript(_SHARED_TABLES + RECEIPT_TABLES + self.TABLES)
 
     def close(self) -> None:
         self.db.close()
@@ -148,6 +149,11 @@ class EventStore:
             ),
         )
 
+    def received_event(self, source: str, event_id: str) -> ReceivedEvent | None:
+        """The inbox row of one event, if it was received."""
+        found = self.received(source=source, event_id=event_id)
+        return found[0] if found else None
+
     def record_unreadable(self, topic: str, partition: int, offset: int, attribute: str) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO unreadable VALUES (?, ?, ?, ?, ?)",
@@ -155,10 +161,15 @@ class EventStore:
         )
 
     def received(
-        self, type_name: str | None = None, case_id: str | None = None
+        self,
+        type_name: str | None = None,
+        case_id: str | None = None,
+        *,
+        source: str | None = None,
+        event_id: str | None = None,
     ) -> list[ReceivedEvent]:
-        """Inbox rows in the order they were committed, optionally of one type or case."""
-        where, args = _filters(type=type_name, case_id=case_id)
+        """Inbox rows in the order they were committed, optionally of one type, case or event."""
+        where, args = _filters(type=type_name, case_id=case_id, source=source, event_id=event_id)
         rows = self.db.execute(
             "SELECT source, event_id, type, case_id, status, reason, data, produced_at,"
             f" received_at FROM inbox {where} ORDER BY rowid",
@@ -208,6 +219,16 @@ class EventStore:
             "UPDATE outbox SET published_at = ? WHERE event_id = ?",
             [(now, event_id) for event_id in event_ids],
         )
+
+    def cancel_planned(self, case_id: str, type_names: Iterable[str]) -> int:
+        """Take back the case's unpublished events of these types; how many there were."""
+        types = tuple(type_names)
+        marks = ", ".join("?" * len(types))
+        cursor = self.db.execute(
+            f"DELETE FROM outbox WHERE published_at IS NULL AND case_id = ? AND type IN ({marks})",
+            (case_id, *types),
+        )
+        return cursor.rowcount
 
     def outbox(self, type_name: str | None = None, case_id: str | None = None) -> list[OutboxEvent]:
         """Every planned event, published or not, in the order they happen."""

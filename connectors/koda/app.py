@@ -18,12 +18,24 @@ from connectors.common.clock import SimulatedClock, at
 from connectors.common.connector import Connector, ConnectorOptions
 from connectors.common.inbox import Handled, Reaction, Received
 from connectors.common.planned import continued_trace, paced, seeded_random
+from connectors.koda import events
 from connectors.koda.handlers import DEFAULT_ESCAPE_RATE, execution_plan
 from connectors.koda.store import KodaStore
 from hub.settings import KafkaSettings
 
 AGENCY = "koda"
 JUDGMENT_FINAL = "judgment.final"
+JUDGMENT_RETRACTED = "judgment.final.retracted"
+EXECUTION_STEPS = (
+    events.ADMISSION_COMPLETED,
+    events.LEAVE_GRANTED,
+    events.LEAVE_STARTED,
+    events.LEAVE_ENDED,
+    events.ESCAPE_REPORTED,
+    events.ESCAPE_ENDED,
+    events.RELEASE_SCHEDULED,
+    events.RELEASE_COMPLETED,
+)
 
 
 def koda_reactions(
@@ -49,7 +61,18 @@ def koda_reactions(
         )
         return Handled(planned, execution.summary())
 
-    return {JUDGMENT_FINAL: on_judgment_final}
+    def on_judgment_retracted(received: Received) -> Handled:
+        # The retraction names the judgment's event; what KODA planned from it is taken back.
+        original = store.received_event(received.envelope.source, received.data["retractsEventId"])
+        if original is None:  # the hub sends it only to those who got the judgment
+            return Handled(note="retraction of a judgment not in KODA's store: nothing to undo")
+        judgment_id = original.data["judgmentId"]
+        if not store.cancel_execution(judgment_id):
+            return Handled(note="retracted judgment was not executed in prison: nothing to undo")
+        cancelled = store.cancel_planned(received.case_id, EXECUTION_STEPS)
+        return Handled(note=f"execution cancelled, {cancelled} planned step(s) taken back")
+
+    return {JUDGMENT_FINAL: on_judgment_final, JUDGMENT_RETRACTED: on_judgment_retracted}
 
 
 def koda_connector(

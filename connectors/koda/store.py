@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from connectors.common.store import EventStore
+from connectors.common.store import EventStore, utc_now
 from connectors.koda.handlers import Execution
 
 
@@ -35,7 +35,8 @@ class KodaStore(EventStore):
         release_kind TEXT NOT NULL,
         released_on TEXT NOT NULL,
         leaves INTEGER NOT NULL,
-        escaped INTEGER NOT NULL
+        escaped INTEGER NOT NULL,
+        cancelled_at TEXT              -- the judgment was retracted: the execution stopped
     );
     """
 
@@ -45,7 +46,7 @@ class KodaStore(EventStore):
 
     def record_execution(self, execution: Execution) -> None:
         self.db.execute(
-            "INSERT INTO executions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO executions VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (
                 execution.judgment_id,
                 execution.case_id,
@@ -58,10 +59,19 @@ class KodaStore(EventStore):
             ),
         )
 
+    def cancel_execution(self, judgment_id: str) -> bool:
+        """Stop the execution of a retracted judgment; False when there was none to stop."""
+        cursor = self.db.execute(
+            "UPDATE executions SET cancelled_at = ? WHERE judgment_id = ? AND cancelled_at IS NULL",
+            (utc_now(), judgment_id),
+        )
+        return cursor.rowcount == 1
+
     def executions(self) -> list[ExecutionRow]:
+        """The sentences KODA executes (a cancelled one is no longer among them)."""
         rows = self.db.execute(
             "SELECT case_id, judgment_id, category, unit_id, release_kind, released_on, leaves,"
-            " escaped FROM executions ORDER BY rowid"
+            " escaped FROM executions WHERE cancelled_at IS NULL ORDER BY rowid"
         )
         return [
             ExecutionRow(

@@ -85,6 +85,9 @@ class PoliceConnector(Connector):
         return case_ids
 
 
+LEAVE_RETRACTED = "leave.granted.retracted"
+
+
 def police_reactions(store: PoliceStore) -> dict[str, Reaction]:
     log = logging.getLogger(f"connectors.{AGENCY}")
 
@@ -100,7 +103,15 @@ def police_reactions(store: PoliceStore) -> dict[str, Reaction]:
     def on_case_news(received: Received) -> Handled:
         return Handled(note=what_police_learn(received.type_name, received.data))
 
-    return {VICTIM_ALERT: on_victim_alert, **dict.fromkeys(CASE_NEWS, on_case_news)}
+    def on_leave_retracted(received: Received) -> Handled:
+        withdrawn = store.withdraw_notifications(received.data["retractsEventId"])
+        return Handled(note=f"leave retracted: {withdrawn} pending victim notice(s) withdrawn")
+
+    return {
+        VICTIM_ALERT: on_victim_alert,
+        LEAVE_RETRACTED: on_leave_retracted,
+        **dict.fromkeys(CASE_NEWS, on_case_news),
+    }
 
 
 def police_connector(

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import orjson
 
-from connectors.common.store import EventStore
+from connectors.common.store import EventStore, utc_now
 from connectors.police.events import CASE_REGISTERED, NOTIFICATION_REQUESTED
 from connectors.police.handlers import CaseProgress, VictimNotification, case_progress
 
@@ -34,14 +34,15 @@ class PoliceStore(EventStore):
         language TEXT,
         trigger_type TEXT NOT NULL,
         trigger_event_id TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 1   -- the hub repeats an unacknowledged alert
+        attempts INTEGER NOT NULL DEFAULT 1,  -- the hub repeats an unacknowledged alert
+        withdrawn_at TEXT              -- the event behind it was retracted: do not call
     );
     CREATE INDEX IF NOT EXISTS notifications_by_case ON notifications (case_id);
     """
 
     def record_notification(self, notice: VictimNotification) -> None:
         self.db.execute(
-            "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+            "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)"
             " ON CONFLICT (alert_id) DO UPDATE SET attempts = attempts + 1",
             (
                 notice.alert_id,
@@ -58,6 +59,19 @@ class PoliceStore(EventStore):
                 notice.trigger_event_id,
             ),
         )
+
+    def withdraw_notifications(self, trigger_event_id: str) -> int:
+        """Take the notices raised by a retracted event off the work list; how many."""
+        cursor = self.db.execute(
+            "UPDATE notifications SET withdrawn_at = ?"
+            " WHERE trigger_event_id = ? AND withdrawn_at IS NULL",
+            (utc_now(), trigger_event_id),
+        )
+        return cursor.rowcount
+
+    def withdrawn_alert_ids(self) -> set[str]:
+        rows = self.db.execute("SELECT alert_id FROM notifications WHERE withdrawn_at IS NOT NULL")
+        return {row[0] for row in rows}
 
     def notifications(self, case_id: str | None = None) -> list[VictimNotification]:
         where, args = ("WHERE case_id = ?", (case_id,)) if case_id else ("", ())

@@ -6,14 +6,18 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from connectors.common.actions import Action
 from connectors.common.clock import DEFAULT_DAYS_PER_SECOND, SimulatedClock
 from connectors.common.connector import Connector, ConnectorOptions
+from connectors.common.store import EventStore
 from connectors.common.subscriber import StartFrom
 from connectors.courts.app import courts_connector
 from connectors.courts.store import CourtsStore
@@ -21,10 +25,12 @@ from connectors.koda.app import koda_connector
 from connectors.koda.store import KodaStore
 from connectors.police.app import police_connector
 from connectors.police.store import PoliceStore
-from hub.kafka.topology import egress
+from hub.cli.output import emit, fail, json_option, table
+from hub.kafka.topology import AGENCIES, egress
 from hub.settings import KafkaSettings
 
 DEFAULT_CASES = 5
+DEFAULT_UNDELIVERED_AFTER_S = 300.0  # longer than the hub's park timeout and a connector's lag
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -161,3 +167,53 @@ def _default_store(agency: str) -> Path:
 
 def _show(action: Action) -> None:
     click.echo(action.line())
+
+
+@connector.command()
+@click.argument("agency", type=click.Choice(AGENCIES))
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The agency's SQLite file [~/.local/state/justice-hub/connectors/AGENCY.db].",
+)
+@click.option(
+    "--older-than",
+    "seconds",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_UNDELIVERED_AFTER_S,
+    show_default=True,
+    help="Only events published at least this many seconds ago.",
+)
+@json_option
+def undelivered(agency: str, store: Path | None, seconds: float, as_json: bool) -> None:
+    """The agency's events that have not reached every recipient, by the hub's receipts:
+    no receipt yet, PENDING, REJECTED (with who must act), or awaiting a recipient."""
+    path = store or _default_store(agency)
+    if not path.exists():
+        fail(f"no store at {path}: run `hub connector {agency}` first, or give --store", as_json)
+    events = EventStore(path)
+    try:
+        cutoff = datetime.now(UTC) - timedelta(seconds=seconds)
+        found = [asdict(item) for item in events.undelivered(published_before=cutoff)]
+    finally:
+        events.close()
+    data = {"agency": agency, "olderThanSeconds": seconds, "events": found}
+
+    def render(out: Console, data: dict[str, Any]) -> None:
+        rows = [
+            (
+                e["published_at"][:19],
+                e["case_id"],
+                e["type_name"],
+                e["event_id"],
+                e["state"],
+                ", ".join(e["awaiting"]) or e["action_by"] or "",
+            )
+            for e in data["events"]
+        ]
+        columns = ["published (UTC)", "case", "type", "event", "state", "awaiting / who acts"]
+        title = f"{agency}: {len(rows)} events not delivered to everyone after {seconds:g} s"
+        out.print(table(title, columns, rows))
+
+    emit(data, as_json, render)

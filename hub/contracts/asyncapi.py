@@ -21,6 +21,7 @@ from hub import __version__
 from hub.catalogue.catalogue import Catalogue
 from hub.envelope import new_envelope, to_headers
 from hub.kafka.topology import AGENCIES, DLQ, TopicSpec, egress, ingress, topology
+from hub.pipeline.amendments import amendment_type
 from hub.pipeline.reasons import ActionBy, RejectReason
 from hub.pipeline.route import Routes
 from hub.signing import JWS_HEADER
@@ -71,6 +72,13 @@ def asyncapi_document(catalogue: Catalogue, routes: Routes) -> dict[str, Any]:
             if recipient.agency == agency
         }
         received[_name(RECEIPT, catalogue.types[RECEIPT].canonical_version)] = ()
+        # Retractions and corrections reach whoever got the original (delivered whole).
+        for name, known in catalogue.types.items():
+            amending = amendment_type(name)
+            if amending is not None and any(
+                r.agency == agency for r in routes.route_for(amending.amends).recipients
+            ):
+                received[_name(name, known.canonical_version)] = ()
         for key in sent:
             messages.setdefault(key, _message(catalogue, key))
         for key, fields in received.items():

@@ -25,6 +25,7 @@ from hub.contracts.findings import Finding
 from hub.contracts.parties import HUB, AgencyCode
 from hub.contracts.paths import dotted_path, leaf_pointers, locate, projection_covers
 from hub.envelope import EnvelopeError, new_envelope
+from hub.pipeline.amendments import amendment_type
 from hub.pipeline.project import compile_projection, project_for_recipient, schema_field
 from hub.pipeline.route import Recipient, Routes, UnknownRouteError
 
@@ -72,6 +73,14 @@ def _expectation_findings(
         yield from unread_fields(consumer, provider, expectation, schema, version)
     if routes is None or consumer == HUB:
         return  # no routes loaded (reported on their own), or the hub: it reads events whole
+    if (amending := amendment_type(type_name)) is not None:
+        # It goes to whoever got the original: whole (a retraction) or, for a
+        # correction's data, under the projection that original had.
+        if _recipient(routes, amending.amends, consumer) is None:
+            original = amending.amends
+            message = f"it goes to those who get {original}; the routes send {consumer} none"
+            yield finding("route", canonical, "", message)
+        return
     recipient = _recipient(routes, type_name, consumer)
     if recipient is None:
         yield finding("route", canonical, "", f"the routes do not send {type_name} to {consumer}")

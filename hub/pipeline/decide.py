@@ -55,7 +55,9 @@ from hub.pipeline.registry import (
     enriched,
 )
 from hub.pipeline.route import Route, Routes
+from hub.pipeline.signature import signature_problem
 from hub.pipeline.state import PartitionState
+from hub.signing import Keyring
 
 DEFAULT_PARK_TIMEOUT_MS = 30_000
 DELIVERY_CONFIRMED = "delivery.confirmed"
@@ -76,8 +78,11 @@ class Pipeline:
         validators: SchemaValidators,
         routes: Routes,
         limits: PipelineLimits = PipelineLimits(),
+        *,
+        keyring: Keyring,
     ) -> None:
         self.catalogue = catalogue
+        self.keyring = keyring  # every organisation's published keys, parsed once
         self.validators = validators
         self.routes = routes
         self.limits = limits
@@ -103,11 +108,11 @@ class Pipeline:
     def _sender_problem(
         self, record: IngressRecord, envelope: Envelope, now_ms: int
     ) -> Rejection | None:
-        """The key must be the case id."""
+        """The key must be the case id and the sender's signature must hold over the bytes."""
         if record.key != envelope.subject.encode():
             message = "the record key must be the case id (ce_subject)"
             return Rejection(RejectReason.ENVELOPE_INVALID, message)
-        return None
+        return signature_problem(self.keyring, envelope, record.value, now_ms)
 
     def envelope_of(self, record: IngressRecord) -> Envelope | None:
         """The envelope of a record already accepted once (a parked one), if readable."""

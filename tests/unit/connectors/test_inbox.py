@@ -165,10 +165,24 @@ def test_an_event_type_without_a_reaction_is_stored_and_confirmed(clock: Simulat
     assert len(_confirmations(store)) == 1
 
 
-def test_the_hubs_own_receipts_are_never_confirmed(clock: SimulatedClock) -> None:
+def test_the_hubs_own_receipts_are_kept_and_never_confirmed(clock: SimulatedClock) -> None:
     store = EventStore()
-    headers = _headers("hub.receipt", 1, source="urn:no:justice:hub")
+    receipt = orjson.dumps(
+        {
+            "receiptId": "0c3b2a1d-4e5f-5a6b-8c7d-9e0f1a2b3c4d",
+            "eventId": "5b1f0c7e-2d7a-4c55-9a36-2f0e7c1d9b10",
+            "eventSource": "urn:no:justice:koda",
+            "status": "ACCEPTED",
+            "recipients": ["police"],
+            "issuedAt": "2026-11-25T10:00:00+00:00",
+        }
+    )
+    signed = hub_headers("hub.receipt", 1, CASE, value=receipt)
+    headers = [(name, value.encode()) for name, value in signed.items()]
 
-    _inbox(store, clock, {}).take(headers, _value(), POSITION)
+    verb = _inbox(store, clock, {}).take(headers, receipt, POSITION)
 
+    assert verb is Verb.RECEIPTED
     assert _confirmations(store) == []
+    assert store.received() == []  # a receipt is not a delivery
+    assert store.receipt_statuses("5b1f0c7e-2d7a-4c55-9a36-2f0e7c1d9b10") == [("ACCEPTED", None)]
