@@ -41,6 +41,11 @@ def test_demo_plays_twenty_cases_to_their_end_with_nothing_lost_or_duplicated(
     assert summary["latency_ms"]["p50"] is not None
     assert summary["latency_ms"]["p99"] >= summary["latency_ms"]["p50"]
     assert len(summary["timelines"]) == 20
+    # Every event answered to its sender, every delivery confirmed by its recipient.
+    assert summary["receipts"] == summary["events_published"]
+    assert summary["deliveries_confirmed"] == summary["deliveries_made"]
+    assert summary["deliveries_made"] == summary["events_delivered"] + summary["victim_alerts"]
+    assert summary["rejection_receipts"] == summary["rejections_naming_reason_and_actor"] == 3
 
 
 def test_demo_prints_timelines_and_a_summary_for_people(kafka_broker: SessionBroker) -> None:

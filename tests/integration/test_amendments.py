@@ -12,6 +12,7 @@ from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.kafka.io import ConsumedRecord, read_topic
 from hub.kafka.service import HubService
 from hub.kafka.topology import AGENCIES
+from hub.ops.replay import ReplayQuery, replay
 from hub.pipeline.route import Routes, default_routes_path, load_routes
 from hub.settings import KafkaSettings
 from tests.events import (
@@ -227,3 +228,43 @@ def test_a_victim_told_of_a_retracted_leave_gets_a_follow_up_saying_it_was_wrong
     assert follow_up["correctsAlertId"] == first["alertId"]
     assert follow_up["trigger"]["eventId"] == withdrawn.event_id
     assert alerts["courts"] == alerts["koda"] == []
+
+
+def test_a_retracted_case_leaves_the_registry_so_later_events_wait_for_it(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id = new_case_id()
+    registered = register_case(topics, case_id)
+    withdrawn = retraction(registered, "case.registered", "police", case_id)
+    send(topics, [withdrawn])
+    answered(topics, "police", withdrawn)
+    judgment = judgment_final(case_id)
+    send(topics, [judgment])
+
+    receipts = collect(topics, "egress.courts", {case_id.encode()}, 1, receipts=True)
+
+    assert orjson.loads(receipts[0].value or b"")["status"] == "PENDING"
+
+
+def test_replaying_the_case_shows_the_original_its_correction_and_its_retraction_in_order(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id = new_case_id()
+    register_case(topics, case_id)
+    judgment = judgment_final(case_id)
+    corrected = correction(judgment, "judgment.final", "courts", orjson.loads(judgment.value))
+    withdrawn = retraction(judgment, "judgment.final", "courts", case_id)
+    send(topics, [judgment, corrected, withdrawn])
+    answered(topics, "courts", withdrawn)
+
+    replayed = replay(topics, ReplayQuery(case_id=case_id))
+
+    courts = [r for r in replayed if r.topic == "ingress.courts"]
+    assert [r.header("ce_id") for r in courts] == [
+        e.event_id.encode() for e in (judgment, corrected, withdrawn)
+    ]
+    assert [r.header("ce_type") for r in courts] == [
+        b"no.justice.judgment.final",
+        b"no.justice.judgment.final.corrected",
+        b"no.justice.judgment.final.retracted",
+    ]
