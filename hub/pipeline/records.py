@@ -33,6 +33,13 @@ class IngressRecord:
     timestamp_ms: int = 0
 
     @property
+    def size(self) -> int:
+        """Bytes of key, headers and value: what the hub's size limit counts (every record
+        the hub derives copies some of each, and must fit in one Kafka record)."""
+        headers = sum(len(name) + len(value or b"") for name, value in self.headers)
+        return len(self.key or b"") + len(self.value or b"") + headers
+
+    @property
     def position(self) -> str:
         """`topic/partition/offset`: where an auditor finds the original."""
         return f"{self.topic}/{self.partition}/{self.offset}"

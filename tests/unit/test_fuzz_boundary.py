@@ -104,3 +104,39 @@ def test_a_value_nested_hundreds_deep_is_schema_invalid_not_a_crash(
 
     assert _verdict(outputs, record.position) == "REJECT"
     assert _dead_letter_reason(outputs) == "SCHEMA_INVALID"
+
+
+def _handled(processor: PartitionProcessor, item: Event) -> tuple[list[Output], str]:
+    record = IngressRecord(item.topic, 0, 7, item.key, item.value, tuple(item.headers))
+    return processor.handle(record, PartitionState(0), NOW_MS), record.position
+
+
+def test_an_oversize_record_becomes_a_dead_letter_that_points_at_it_instead_of_copying_it(
+    processor: PartitionProcessor,
+) -> None:
+    """Found by the fuzz on the broker: a 1.5 MB value (the broker takes 2 MiB) made a dead
+    letter too big for the hub's producer, which crashed the hub at every restart."""
+    leave = koda_event("leave.started", "ordinary-leave", FUZZ_CASE_IDS[0])
+    huge = signed(Event(leave.topic, leave.key, b" " * 1_500_000 + leave.value, leave.headers,
+                        leave.event_id))  # fmt: skip
+
+    outputs, position = _handled(processor, huge)
+
+    [letter] = [o for o in outputs if isinstance(o, OutgoingRecord) and o.topic == DLQ]
+    body = orjson.loads(letter.value or b"{}")
+    assert body["reason"] == "OVERSIZE"
+    assert len(letter.value or b"") < 64 * 1024
+    assert "{topic}/{partition}/{offset}".format(**body["original"]) == position
+    assert body["original"]["value"] is None
+
+
+def test_headers_count_towards_the_size_limit(processor: PartitionProcessor) -> None:
+    """Found by the fuzz: 12 extension headers of 100 KB each were accepted and copied to
+    every egress record, over the hub producer's 1 MB record limit: a crash."""
+    leave = koda_event("leave.started", "ordinary-leave", FUZZ_CASE_IDS[0])
+    padded = [*leave.headers, *((f"ce_pad{i}", b"x" * 100_000) for i in range(12))]
+    item = signed(Event(leave.topic, leave.key, leave.value, padded, leave.event_id))
+
+    outputs, _ = _handled(processor, item)
+
+    assert _dead_letter_reason(outputs) == "OVERSIZE"
