@@ -1,4 +1,5 @@
-"""What police publish: a case with its charge (`case.registered` v2) and victims' wishes.
+"""What police publish: a case with its charge (`case.registered` v2), victims' wishes,
+the victims' confirmations of alerts and their withdrawals.
 
 Cases are synthetic and reproducible: the same seed gives the same suspects,
 offences, victims and wishes, in the same order (people from
@@ -21,6 +22,8 @@ from hub.demo.synthetic import OFFENCES, person
 
 CASE_REGISTERED = "case.registered"
 NOTIFICATION_REQUESTED = "victim.notification-requested"
+NOTIFICATION_WITHDRAWN = "victim.notification-withdrawn"
+ALERT_ACKNOWLEDGED = "victim.alert.acknowledged"
 THEFT_SECTION = 321
 
 # The police district that owns a case, by where the suspect lives.
@@ -169,3 +172,26 @@ def _weighted(rng: random.Random, choices: tuple[tuple[T, int], ...]) -> T:
     values = [value for value, _ in choices]
     chosen: T = rng.choices(values, [weight for _, weight in choices])[0]
     return chosen
+
+
+def acknowledgement(
+    case_id: str, alert_id: str, sequence: int, by: str, acknowledged_at: datetime
+) -> dict[str, Any]:
+    """`victim.alert.acknowledged` v1: the person told confirmed notice `sequence` of the alert."""
+    return {
+        "caseId": case_id,
+        "alertId": alert_id,
+        "acknowledgedAt": instant(acknowledged_at),
+        "by": by,
+        "attempt": sequence,
+    }
+
+
+def withdrawal(case_id: str, victim_id: str, withdrawn_at: datetime) -> dict[str, Any]:
+    """`victim.notification-withdrawn` v1: the victim asked not to be told any more."""
+    return {
+        "caseId": case_id,
+        "victimId": victim_id,
+        "withdrawnAt": instant(withdrawn_at),
+        "reason": "VICTIM_REQUEST",
+    }

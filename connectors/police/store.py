@@ -3,20 +3,27 @@
 What police registered is their outbox (`case.registered`, and
 `victim.notification-requested` per victim who asked); what the chain sent
 back is their inbox. `notifications` is the work list of the victim
-coordinator: one row per alert, with the contact details it needs.
+coordinator: one row per alert, with the contact details it needs; `victims`
+says how each simulated victim answers, `acknowledgements` which alerts a
+victim confirmed (the event is in the outbox) and `escalations` which alerts
+the hub gave up repeating, for a person at police to follow up.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import orjson
 
+from connectors.common.clock import OSLO
+from connectors.common.planned import PlannedEvent
 from connectors.common.store import EventStore, utc_now
 from connectors.police.events import CASE_REGISTERED, NOTIFICATION_REQUESTED
 from connectors.police.handlers import CaseProgress, VictimNotification, case_progress
+from connectors.police.victim_contact import Answers, VictimContact
 
 
 class PoliceStore(EventStore):
@@ -38,9 +45,29 @@ class PoliceStore(EventStore):
         withdrawn_at TEXT              -- the event behind it was retracted: do not call
     );
     CREATE INDEX IF NOT EXISTS notifications_by_case ON notifications (case_id);
+    CREATE TABLE IF NOT EXISTS victims (
+        case_id TEXT NOT NULL,
+        victim_id TEXT NOT NULL,
+        answers TEXT NOT NULL,         -- FIRST_NOTICE, A_REPEAT or NEVER (simulated)
+        withdraws_at REAL,             -- simulated instant, POSIX seconds; NULL: never
+        PRIMARY KEY (case_id, victim_id)
+    );
+    CREATE TABLE IF NOT EXISTS acknowledgements (
+        alert_id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,        -- the victim.alert.acknowledged in the outbox
+        attempt INTEGER NOT NULL       -- the notice (sequence) the victim confirmed
+    );
+    CREATE TABLE IF NOT EXISTS escalations (
+        alert_id TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        escalated_at TEXT NOT NULL,    -- as the hub says
+        late_notice INTEGER NOT NULL,
+        received_at TEXT NOT NULL
+    );
     """
 
     def record_notification(self, notice: VictimNotification) -> None:
+        """Put an alert on the work list; a repeat of it counts one more attempt."""
         self.db.execute(
             "INSERT INTO notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)"
             " ON CONFLICT (alert_id) DO UPDATE SET attempts = attempts + 1",
@@ -94,6 +121,73 @@ class PoliceStore(EventStore):
             for row in rows
         ]
 
+    def attempts(self, alert_id: str) -> int:
+        """How many notices of the alert police received (0: none)."""
+        query = "SELECT attempts FROM notifications WHERE alert_id = ?"
+        row = self.db.execute(query, (alert_id,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    # The simulated victims, their answers and the escalations
+
+    def victim(self, case_id: str, victim_id: str) -> VictimContact | None:
+        query = "SELECT * FROM victims WHERE case_id = ? AND victim_id = ?"
+        row = self.db.execute(query, (case_id, victim_id)).fetchone()
+        return None if row is None else _victim(row)
+
+    def record_victim(self, victim: VictimContact) -> None:
+        withdraws = None if victim.withdraws_at is None else victim.withdraws_at.timestamp()
+        self.db.execute(
+            "INSERT INTO victims VALUES (?, ?, ?, ?)",
+            (victim.case_id, victim.victim_id, str(victim.answers), withdraws),
+        )
+
+    def victims(self) -> list[VictimContact]:
+        """Every victim the coordinator was asked to contact, in the order first alerted."""
+        return [_victim(row) for row in self.db.execute("SELECT * FROM victims ORDER BY rowid")]
+
+    def victim_identity(self, case_id: str, victim_id: str) -> str | None:
+        """The identity number police registered for the victim (None: not police's case)."""
+        for row in self.outbox(CASE_REGISTERED, case_id):
+            for victim in row.event.data["victims"]:
+                if victim["victimId"] == victim_id:
+                    return str(victim["person"]["nationalIdentityNumber"])
+        return None
+
+    def record_acknowledgement(self, alert_id: str, event: PlannedEvent, attempt: int) -> None:
+        """The victim confirmed the alert; `event` (planned in this transaction) tells the hub."""
+        self.db.execute(
+            "INSERT INTO acknowledgements VALUES (?, ?, ?)", (alert_id, event.event_id, attempt)
+        )
+
+    def is_acknowledged(self, alert_id: str) -> bool:
+        query = "SELECT 1 FROM acknowledgements WHERE alert_id = ?"
+        return self.db.execute(query, (alert_id,)).fetchone() is not None
+
+    def acknowledged_alert_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT alert_id FROM acknowledgements")}
+
+    def record_escalation(self, escalated: Mapping[str, Any]) -> None:
+        """The hub escalated an alert nobody confirmed: a person at police must act."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO escalations VALUES (?, ?, ?, ?, ?)",
+            (
+                escalated["alertId"],
+                escalated["attempts"],
+                escalated["escalatedAt"],
+                bool(escalated.get("lateNotice")),
+                utc_now(),
+            ),
+        )
+
+    def escalations(self) -> list[tuple[str, str | None, str | None, str | None, int]]:
+        """(alert id, case id, victim id, kind, attempts) of each escalated alert: the
+        coordinator's list of victims to reach by other means."""
+        rows = self.db.execute(
+            "SELECT e.alert_id, n.case_id, n.victim_id, n.kind, e.attempts FROM escalations e"
+            " LEFT JOIN notifications n USING (alert_id) ORDER BY e.rowid"
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
     def registered_cases(self) -> list[str]:
         """Case ids police registered, in the order they were registered."""
         return [row.event.case_id for row in self.outbox(CASE_REGISTERED)]
@@ -119,3 +213,8 @@ class PoliceStore(EventStore):
             e.event.case_id: case_progress(e.event.data, received[e.event.case_id])
             for e in self.outbox(CASE_REGISTERED)
         }
+
+
+def _victim(row: Sequence[Any]) -> VictimContact:
+    withdraws_at = None if row[3] is None else datetime.fromtimestamp(row[3], OSLO)
+    return VictimContact(row[0], row[1], Answers(row[2]), withdraws_at)
