@@ -7,7 +7,7 @@ appended to the organisation's published key set, `keys/<org>.jwks.json`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from hub.cli.output import emit, fail, json_option, table
 from hub.settings import SigningSettings
 from hub.signing import KeyFileError, generate_key, load_keyring
 from hub.signing.keys import ORG, publish_key, read_private_keys, write_private_key
+from hub.signing.rotation import retire_key
 
 
 @click.group()
@@ -93,6 +94,57 @@ def _show_generated(console: Console, result: dict[str, Any]) -> None:
     console.print(f"{result['org']}: new key {result['kid']} valid from {result['validFrom']}")
     console.print(f"  private key (mode 0600, keep out of git): {result['privateKey']}")
     console.print(f"  public key appended to {result['jwks']}")
+
+
+@keys.command()
+@click.argument("kid")
+@click.option("--at", "until", type=_TIME, default=None, help="End of validity [now].")
+@click.option(
+    "--dir",
+    "private_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the private key is, if here [HUB_SIGNING_KEYS_DIR].",
+)
+@click.option(
+    "--jwks-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The published key sets [HUB_JWKS_DIR; the repository's keys/].",
+)
+@json_option
+def retire(
+    kid: str,
+    *,
+    until: datetime | None,
+    private_dir: Path | None,
+    jwks_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """End KID's validity --at a time (default now): after it, the hub refuses its
+    signatures (UNKNOWN_KEY). An end can be brought forward, never pushed back.
+    """
+    settings = SigningSettings.from_env()
+    end = _when(until) or datetime.now(UTC).replace(microsecond=0)
+    try:
+        key = retire_key(
+            jwks_dir or settings.jwks_dir, private_dir or settings.private_dir, kid, end
+        )
+    except KeyFileError as error:
+        fail(str(error), as_json)
+    jwk = key.to_jwk()
+    result = {
+        "org": key.org,
+        "kid": kid,
+        "validFrom": jwk["validFrom"],
+        "validUntil": jwk["validUntil"],
+    }
+    emit(result, as_json, _show_retired)
+
+
+def _show_retired(console: Console, result: dict[str, Any]) -> None:
+    console.print(f"{result['org']}: key {result['kid']} valid until {result['validUntil']}")
+    console.print("  restart the hub (and connectors) so they read the changed key set")
 
 
 @keys.command(name="list")

@@ -203,9 +203,12 @@ def publish_key(jwks_dir: Path, key: PublicKey) -> Path:
     if any(known.kid == key.kid for known in keys):
         raise KeyFileError(f"{path}: kid {key.kid} is already published")
     jwks_dir.mkdir(parents=True, exist_ok=True)
-    text = orjson.dumps(jwks_document([*keys, key]), option=orjson.OPT_INDENT_2) + b"\n"
-    path.write_bytes(text)
+    write_jwks(path, [*keys, key])
     return path
+
+
+def write_jwks(path: Path, keys: Iterable[PublicKey]) -> None:
+    path.write_bytes(orjson.dumps(jwks_document(keys), option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def write_private_key(private_dir: Path, key: PrivateKey) -> Path:

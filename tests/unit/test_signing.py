@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -318,3 +319,41 @@ def test_the_hub_accepts_an_event_signed_by_its_source() -> None:
     outcome = pipeline.decide(_record(item.headers, item.value), PartitionState(0), 0)
 
     assert isinstance(outcome, Accepted)
+
+
+def _keys(runner: CliRunner, tmp_path: Path, *arguments: str) -> dict[str, Any]:
+    dirs = ["--dir", str(tmp_path / "private"), "--jwks-dir", str(tmp_path / "jwks"), "--json"]
+    result = runner.invoke(main, ["keys", *arguments, *dirs])
+    assert result.exit_code == 0, result.output
+    loaded: dict[str, Any] = json.loads(result.output)
+    return loaded
+
+
+def test_retiring_a_key_ends_it_in_its_key_set_and_beside_its_private_part(tmp_path: Path) -> None:
+    runner = CliRunner()
+    old = _keys(runner, tmp_path, "generate", "koda", "--valid-from", "2026-01-01T00:00:00+00:00")
+    new = _keys(runner, tmp_path, "generate", "koda", "--valid-from", "2027-01-01T00:00:00+00:00")
+
+    retired = _keys(runner, tmp_path, "retire", old["kid"], "--at", "2027-02-01T00:00:00+00:00")
+
+    published = {k.kid: k for k in load_keyring(tmp_path / "jwks").keys_of("koda")}
+    private = {k.kid: k for k in read_private_keys(tmp_path / "private", "koda")}
+    assert retired["validUntil"] == "2027-02-01T00:00:00Z"
+    assert published[old["kid"]].valid_until == datetime(2027, 2, 1, tzinfo=UTC)
+    assert private[old["kid"]].public.valid_until == datetime(2027, 2, 1, tzinfo=UTC)
+    assert published[new["kid"]].valid_until is None
+    assert stat.S_IMODE(Path(old["privateKey"]).stat().st_mode) == 0o600
+
+
+def test_a_retired_key_is_never_made_valid_again(tmp_path: Path) -> None:
+    runner = CliRunner()
+    key = _keys(runner, tmp_path, "generate", "courts", "--valid-from", "2026-01-01T00:00:00+00:00")
+    _keys(runner, tmp_path, "retire", key["kid"], "--at", "2026-06-01T00:00:00+00:00")
+
+    dirs = ["--jwks-dir", str(tmp_path / "jwks"), "--dir", str(tmp_path / "private"), "--json"]
+    later = runner.invoke(
+        main, ["keys", "retire", key["kid"], "--at", "2027-01-01T00:00:00+00:00", *dirs]
+    )
+
+    assert later.exit_code == 1
+    assert "never pushed back" in json.loads(later.stdout)["error"]
