@@ -32,24 +32,26 @@ def _when(value: datetime | None) -> datetime | None:
     return value
 
 
-_TIME = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M%z"])
-
-
-@keys.command()
-@click.argument("org")
-@click.option(
+_private_dir_option = click.option(
     "--dir",
     "private_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where the private key goes [HUB_SIGNING_KEYS_DIR; ~/.config/justice-hub/keys].",
+    help="Private keys, <kid>.private.jwk [HUB_SIGNING_KEYS_DIR; ~/.config/justice-hub/keys].",
 )
-@click.option(
+_jwks_dir_option = click.option(
     "--jwks-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="The published key sets, <org>.jwks.json [HUB_JWKS_DIR; the repository's keys/].",
 )
+_TIME = click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M%z"])
+
+
+@keys.command()
+@click.argument("org")
+@_private_dir_option
+@_jwks_dir_option
 @click.option("--valid-from", type=_TIME, default=None, help="Start of validity [now].")
 @click.option("--valid-until", type=_TIME, default=None, help="End of validity [open].")
 @json_option
@@ -99,19 +101,8 @@ def _show_generated(console: Console, result: dict[str, Any]) -> None:
 @keys.command()
 @click.argument("kid")
 @click.option("--at", "until", type=_TIME, default=None, help="End of validity [now].")
-@click.option(
-    "--dir",
-    "private_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the private key is, if here [HUB_SIGNING_KEYS_DIR].",
-)
-@click.option(
-    "--jwks-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The published key sets [HUB_JWKS_DIR; the repository's keys/].",
-)
+@_private_dir_option
+@_jwks_dir_option
 @json_option
 def retire(
     kid: str,
@@ -148,12 +139,7 @@ def _show_retired(console: Console, result: dict[str, Any]) -> None:
 
 
 @keys.command(name="list")
-@click.option(
-    "--jwks-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The published key sets [HUB_JWKS_DIR; the repository's keys/].",
-)
+@_jwks_dir_option
 @json_option
 def list_keys(*, jwks_dir: Path | None, as_json: bool) -> None:
     """Every published key: organisation, kid, validity, and whether its private part is here."""
