@@ -3,7 +3,7 @@
     async with Chain(KafkaSettings.from_env(), ChainOptions(days_per_second=100)) as chain:
         case_ids = chain.register_cases(20)
         while not chain.ended(case_ids): ...       # poll; each case's stage is in chain.progress()
-        chain.alerts_given() == chain.alerts_due(routes)
+        chain.alerts_given() == chain.alerts_due(routes)  # or (routes, the hub's order)
 
 The three connectors join consumer groups of their own for this run and start
 from the end of their egress topics (`Chain.start` returns once they are
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +27,7 @@ from opentelemetry.trace import Tracer
 from connectors.common.actions import ActionSink, ignore
 from connectors.common.clock import SimulatedClock
 from connectors.common.connector import Connector, ConnectorOptions
+from connectors.common.planned import PlannedEvent
 from connectors.courts.app import courts_connector
 from connectors.courts.handlers import VerdictMix
 from connectors.courts.store import CourtsStore
@@ -34,6 +35,7 @@ from connectors.koda.app import koda_connector
 from connectors.koda.handlers import DEFAULT_ESCAPE_RATE
 from connectors.koda.store import KodaStore
 from connectors.police.app import PoliceConnector, police_connector
+from connectors.police.events import NOTIFICATION_REQUESTED, NOTIFICATION_WITHDRAWN
 from connectors.police.handlers import CaseProgress
 from connectors.police.store import PoliceStore
 from hub.pipeline.alerts import condition_holds
@@ -142,28 +144,56 @@ class Chain:
         progress = self.progress()
         return all(case_id in progress and progress[case_id].ended for case_id in case_ids)
 
-    def alerts_due(self, routes: Routes) -> set[tuple[str, str]]:
+    def alerts_due(
+        self, routes: Routes, decided: Sequence[str] | None = None
+    ) -> set[tuple[str, str]]:
         """(triggering event id, victim id) of every alert the hub owes police.
 
-        One per victim who asked to be told of the trigger's category, per KODA
-        event that triggers an alert (the routes' `victim_alerts`).
+        One per victim whose wish to be told of the trigger's category stood
+        when the hub decided the trigger (asked before it, not withdrawn before
+        it), per KODA event that triggers an alert (the routes' `victim_alerts`).
+        A withdrawal and KODA's events travel on different topics, so only the
+        hub's order of decisions says which came first: `decided` lists event
+        ids in that order (the audit log's accepts). Without it, the order the
+        agencies published in stands in, which is the hub's order whenever the
+        events are far enough apart.
         """
-        wishes = self.police.store.wishes()
-        due = set()
-        for event in self.koda.store.published():
-            for trigger in routes.alerts_for(event.type_name):
-                if not condition_holds(trigger, event.data):
-                    continue
+        published = [
+            row
+            for store in (self.police.store, self.koda.store)
+            for row in store.outbox()
+            if row.published_at is not None
+        ]
+        position = {event_id: index for index, event_id in enumerate(decided or ())}
+        undecided = len(position)  # never decided: still counted, so a lost alert shows
+        published.sort(
+            key=lambda row: (position.get(row.event.event_id, undecided), row.published_at or "")
+        )
+        return alerts_owed(routes, [row.event for row in published])
+
+    def alerts_given(self) -> list[tuple[str, str]]:
+        """(triggering event id, victim id) of every notification police recorded."""
+        return [(n.trigger_event_id, n.victim_id) for n in self.police.store.notifications()]
+
+
+def alerts_owed(routes: Routes, decided: Iterable[PlannedEvent]) -> set[tuple[str, str]]:
+    """(trigger event id, victim id) of each alert the events call for, taken in the order
+    the hub decided them: a victim's request starts their wish, a withdrawal ends it."""
+    wishes: dict[tuple[str, str], frozenset[str]] = {}
+    due = set()
+    for event in decided:
+        if event.type_name == NOTIFICATION_REQUESTED:
+            wishes[event.case_id, event.data["victimId"]] = frozenset(event.data["events"])
+        elif event.type_name == NOTIFICATION_WITHDRAWN:
+            wishes.pop((event.case_id, event.data["victimId"]), None)
+        for trigger in routes.alerts_for(event.type_name):
+            if condition_holds(trigger, event.data):
                 due |= {
                     (event.event_id, victim_id)
                     for (case_id, victim_id), categories in wishes.items()
                     if case_id == event.case_id and trigger.consent in categories
                 }
-        return due
-
-    def alerts_given(self) -> list[tuple[str, str]]:
-        """(triggering event id, victim id) of every notification police recorded."""
-        return [(n.trigger_event_id, n.victim_id) for n in self.police.store.notifications()]
+    return due
 
 
 class ChainThread:

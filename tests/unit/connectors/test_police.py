@@ -11,7 +11,9 @@ import orjson
 import pytest
 from faststream.kafka import TestKafkaBroker
 
+from connectors.chain import alerts_owed
 from connectors.common.clock import SimulatedClock
+from connectors.common.planned import PlannedEvent
 from connectors.police.app import police_connector
 from connectors.police.events import new_case
 from connectors.police.handlers import Stage, case_progress
@@ -164,3 +166,28 @@ def test_a_new_case_has_victims_for_its_violent_offences(clock: SimulatedClock) 
         if violent:
             assert case.registration["victims"]
             assert all(set(v["offenceIds"]) == violent for v in case.registration["victims"])
+
+
+def test_alerts_are_owed_for_triggers_the_hub_decided_while_the_victims_wish_stood(
+    clock: SimulatedClock, hub_on_paper: PaperHub
+) -> None:
+    def event(type_name: str, **data: object) -> PlannedEvent:
+        return PlannedEvent(type_name, 1, {"caseId": "12345678", **data}, clock.now())
+
+    asked = event("victim.notification-requested", victimId="V001", events=["LEAVE", "RELEASE"])
+    also = event("victim.notification-requested", victimId="V002", events=["RELEASE"])
+    withdrawn = event("victim.notification-withdrawn", victimId="V001")
+    granted = event("leave.granted")
+    released = event("release.completed")
+    before = event("leave.started")  # decided before anyone asked
+    routes = hub_on_paper.pipeline.routes
+
+    owed = alerts_owed(routes, [before, asked, also, granted, withdrawn, released])
+
+    assert owed == {
+        (granted.event_id, "V001"),
+        (released.event_id, "V002"),
+    }
+    assert alerts_owed(routes, [asked, also, granted, released, withdrawn]) == owed | {
+        (released.event_id, "V001")
+    }
