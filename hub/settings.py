@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.pipeline.alert_policy import HOUR_MS, AlertPolicy
+
 DEFAULT_BROKER_PORT = 9092
 
 
@@ -171,3 +173,29 @@ class SigningSettings:
             jwks_dir=Path(env.get("HUB_JWKS_DIR") or default_jwks_dir()),
             private_dir=Path(private),
         )
+
+
+def alert_policy_from_env(env: Mapping[str, str] | None = None) -> AlertPolicy:
+    """How hard the hub tries to reach a victim (hub/pipeline/alert_policy.py).
+
+    HUB_ALERT_ACK_TIMEOUT  seconds an alert waits for police's acknowledgement
+                           before it is sent again (default 7200; urgent: a quarter)
+    HUB_ALERT_REPEATS      repeats before a person at police is asked to act (3)
+    HUB_ALERT_MIN_NOTICE   hours a victim must be told before a leave starts (24)
+    """
+    env = os.environ if env is None else env
+    default = AlertPolicy()
+    try:
+        return AlertPolicy(
+            ack_timeout_ms=_ms(env, "HUB_ALERT_ACK_TIMEOUT", default.ack_timeout_ms, 1000),
+            repeats=int(env.get("HUB_ALERT_REPEATS", default.repeats)),
+            min_notice_ms=_ms(env, "HUB_ALERT_MIN_NOTICE", default.min_notice_ms, HOUR_MS),
+        )
+    except ValueError as error:
+        raise ValueError(f"HUB_ALERT_* settings: {error}") from None
+
+
+def _ms(env: Mapping[str, str], name: str, default_ms: int, unit_ms: int) -> int:
+    """A duration setting given in `unit_ms` units (seconds, hours), in milliseconds."""
+    value = env.get(name)
+    return default_ms if value is None else int(float(value) * unit_ms)

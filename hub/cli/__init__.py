@@ -25,6 +25,7 @@ from hub.cli.run import run
 from hub.cli.schemas import schemas
 from hub.cli.topics import topics
 from hub.cli.trace import trace
+from hub.cli.victims import victims
 from hub.kafka.io import KafkaUnreachableError
 from hub.pipeline.route import RoutesError
 from hub.signing import KeyFileError
@@ -60,3 +61,4 @@ main.add_command(run)
 main.add_command(schemas)
 main.add_command(topics)
 main.add_command(trace)
+main.add_command(victims)

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from hub.kafka.clients import reader
-from hub.kafka.topology import AUDIT, REGISTRY
+from hub.kafka.topology import ALERTS, AUDIT, REGISTRY
 from hub.pipeline.audit import AuditChain
 from hub.pipeline.state import PartitionState
 from hub.settings import KafkaSettings
@@ -60,7 +60,7 @@ def _audit_heads(consumer: Consumer, partitions: Collection[int]) -> dict[int, A
 def restore_partitions(
     settings: KafkaSettings, partitions: Collection[int]
 ) -> dict[int, PartitionState]:
-    """The states of `partitions`, as committed to hub.registry and hub.audit."""
+    """The states of `partitions`, as committed to hub.registry, hub.alerts and hub.audit."""
     if not partitions:
         return {}
     consumer = reader(settings)
@@ -68,10 +68,14 @@ def restore_partitions(
         heads = _audit_heads(consumer, partitions)
         states = {p: PartitionState(p, heads[p]) for p in partitions}
         registry = _read_to_end(consumer, REGISTRY, dict.fromkeys(partitions, OFFSET_BEGINNING))
+        alerts = _read_to_end(consumer, ALERTS, dict.fromkeys(partitions, OFFSET_BEGINNING))
     finally:
         consumer.close()
     for p, records in registry.items():
         for key, value in records:
             if key is not None:
                 states[p].restore(key, value)
+    for p, records in alerts.items():
+        for _, value in records:
+            states[p].restore_alert(value)
     return states

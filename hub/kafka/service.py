@@ -33,7 +33,7 @@ from hub.kafka.clients import transactional_consumer, transactional_producer
 from hub.kafka.io import consumed
 from hub.kafka.metrics import HubMetrics
 from hub.kafka.restore import restore_partitions
-from hub.kafka.topology import AGENCIES, AUDIT, REDRIVE, REGISTRY, ingress
+from hub.kafka.topology import AGENCIES, ALERTS, AUDIT, REDRIVE, REGISTRY, ingress
 from hub.pipeline.audit import Output
 from hub.pipeline.process import PartitionProcessor
 from hub.pipeline.records import IngressRecord
@@ -112,7 +112,7 @@ class HubService:
         counts = {
             name: len(t.partitions) for name, t in admin.list_topics(timeout=30).topics.items()
         }
-        needed = [*INGRESS_TOPICS, REGISTRY, AUDIT]
+        needed = [*INGRESS_TOPICS, REGISTRY, ALERTS, AUDIT]
         missing = [name for name in needed if name not in counts]
         if missing:
             raise RuntimeError(f"topics missing: {', '.join(missing)}; run `hub topics init`")
@@ -163,7 +163,7 @@ class HubService:
             else:
                 LOG.warning("consume error: %s", error.str())
         now = self.clock()
-        expiring = [s for s in self.states.values() if s.expired(now)]
+        expiring = [s for s in self.states.values() if s.expired(now) or s.due_alerts(now)]
         if not records and not expiring:
             return
         started = time.monotonic()

@@ -92,8 +92,8 @@ def _accounting(
     for audit in audits:
         if audit["action"] in FINAL:
             final[audit["ingress"]].append(audit)
-        else:
-            parked.add(audit["ingress"])
+        elif audit["action"] == "PARK":
+            parked.add(audit["ingress"])  # alert repeats and escalations have no ingress
     problems = []
     counts = {"ACCEPT": 0, "REJECT": 0, "DEDUPE": 0, "parked": 0}
     for record in ingress_records:

@@ -120,12 +120,7 @@ def _alert(
     notify_by: str,
 ) -> dict[str, Any]:
     """One victim's alert: what happened and by when, how to reach them, nothing more."""
-    consent = facts.consents[victim_id]
-    representative = consent.get("representative")
-    alert: dict[str, Any] = {
-        "caseId": facts.case_id,
-        "alertId": alert_id(envelope, victim_id),
-        "victimId": victim_id,
+    said: dict[str, Any] = {
         "trigger": {
             "eventType": envelope.type,
             "eventId": envelope.id,
@@ -134,19 +129,43 @@ def _alert(
         "kind": kind,
         "urgency": urgency,
         "notifyBy": notify_by,
+    }
+    if (window := _window(data)) is not None:
+        said["window"] = window
+    if "prisonUnit" in data:
+        said["prisonUnit"] = data["prisonUnit"]
+    return alert_for(facts, victim_id, alert_id(envelope, victim_id), said, sequence=1)
+
+
+def alert_for(
+    facts: CaseFacts, victim_id: str, alert: str, said: Mapping[str, Any], *, sequence: int
+) -> dict[str, Any]:
+    """The victim.alert data: what is said, and how to reach the victim as the registry has
+    it now (a repeat uses today's contact details)."""
+    consent = facts.consents[victim_id]
+    representative = consent.get("representative")
+    found: dict[str, Any] = {
+        "caseId": facts.case_id,
+        "alertId": alert,
+        "victimId": victim_id,
+        **said,
         "channel": consent["channel"],
         "contact": (representative or consent)["contact"],
-        "sequence": 1,
+        "sequence": sequence,
     }
     if representative:
-        alert["representative"] = {
-            "name": representative["name"],
-            "role": representative["role"],
-        }
+        found["representative"] = {"name": representative["name"], "role": representative["role"]}
     if "language" in consent:
-        alert["language"] = consent["language"]
-    if (window := _window(data)) is not None:
-        alert["window"] = window
-    if "prisonUnit" in data:
-        alert["prisonUnit"] = data["prisonUnit"]
-    return alert
+        found["language"] = consent["language"]
+    return found
+
+
+def late_notice(data: Mapping[str, Any], min_notice_ms: int) -> bool:
+    """A leave granted less than the minimum notice before it starts: the victim cannot
+    be told in time (both instants are KODA's own, so simulated time compares right)."""
+    window, granted = data.get("window"), data.get("grantedAt")
+    if not isinstance(window, Mapping) or "from" not in window or granted is None:
+        return False
+    starts = dt.datetime.fromisoformat(window["from"])
+    notice = starts - dt.datetime.fromisoformat(granted)
+    return notice.total_seconds() * 1000 < min_notice_ms

@@ -8,7 +8,7 @@ them with the consumer offsets in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +21,10 @@ from hub.catalogue.validation import (
     UnsupportedVersionError,
 )
 from hub.envelope import Envelope, EnvelopeError, from_headers
-from hub.pipeline.alerts import VICTIM_ALERT, correction_alerts, victim_alerts
+from hub.pipeline.alert_desk import AlertDesk
+from hub.pipeline.alert_policy import AlertPolicy
+from hub.pipeline.alert_states import TrackedAlert
+from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.amendments import (
     Amendment,
     AmendmentType,
@@ -30,7 +33,7 @@ from hub.pipeline.amendments import (
     amendment_type,
 )
 from hub.pipeline.decode import DEFAULT_MAX_EVENT_BYTES, decode_value
-from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy
+from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy, copies_of
 from hub.pipeline.outcomes import (
     Accepted,
     Confirmation,
@@ -60,7 +63,6 @@ from hub.pipeline.state import PartitionState
 from hub.signing import Keyring
 
 DEFAULT_PARK_TIMEOUT_MS = 30_000
-DELIVERY_CONFIRMED = "delivery.confirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class Pipeline:
         limits: PipelineLimits = PipelineLimits(),
         *,
         keyring: Keyring,
+        alerts: AlertPolicy | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.keyring = keyring  # every organisation's published keys, parsed once
@@ -87,6 +90,8 @@ class Pipeline:
         self.routes = routes
         self.limits = limits
         self._route_copies: dict[str, tuple[RecipientCopy, ...]] = {}
+        alert_copies = self._copies(routes.route_for(VICTIM_ALERT))
+        self.alerts = AlertDesk(routes, alerts or AlertPolicy(), alert_copies)
 
     def decide(self, record: IngressRecord, state: PartitionState, now_ms: int) -> Outcome:
         if record.size > self.limits.max_event_bytes:
@@ -143,7 +148,8 @@ class Pipeline:
             )
         except UpcastError as error:
             return self._reject(envelope, RejectReason.SCHEMA_INVALID, str(error))
-        return self._registered(replace_version(envelope, canonical), data, state, now_ms)
+        envelope = replace_version(envelope, canonical)
+        return self._registered(envelope, data, state, now_ms, record.timestamp_ms)
 
     def _admission_problem(
         self, topic: str, envelope: Envelope, data: dict[str, Any]
@@ -176,6 +182,7 @@ class Pipeline:
         data: dict[str, Any],
         state: PartitionState,
         now_ms: int,
+        ingress_ms: int,
     ) -> Outcome:
         facts = state.registry.get(envelope.subject)
         missing = missing_reference(envelope.event_type, data, facts)
@@ -184,13 +191,11 @@ class Pipeline:
                 return Parked(envelope, missing, now_ms + self.limits.park_timeout_ms)
             return self._reject(envelope, RejectReason.REFERENCE_NOT_FOUND, missing.message)
         if (amending := amendment_type(envelope.event_type)) is not None:
-            return self._amended(amending, envelope, data, state, now_ms)
-        confirmation: Confirmation | None = None
-        if envelope.event_type == DELIVERY_CONFIRMED:
-            checked = confirmation_of(envelope, data, state)
-            if isinstance(checked, Rejection):
-                return Rejected(checked, envelope, envelope.subject)
-            confirmation = checked
+            return self._amended(amending, envelope, data, state, now_ms, ingress_ms=ingress_ms)
+        effects = self._effects(envelope, data, state, now_ms)
+        if isinstance(effects, Rejection):
+            return Rejected(effects, envelope, envelope.subject)
+        confirmation, alert_changes = effects
         changed = state.registry.apply(envelope.event_type, data)
         facts = changed or facts
         route = self.routes.route_for(envelope.event_type)
@@ -203,7 +208,7 @@ class Pipeline:
             )
             for recipient in route.recipients
         )
-        alerts = self._alerts(envelope, data, facts, now_ms)
+        alerts = self.alerts.raised(envelope, data, facts, now_ms, ingress_ms)
         delivered = self._delivered(envelope, self._copies(route), alerts)
         return Accepted(
             envelope,
@@ -213,7 +218,28 @@ class Pipeline:
             alerts,
             changed,
             confirmation,
+            alert_changes=alert_changes,
         )
+
+    def _effects(
+        self, envelope: Envelope, data: dict[str, Any], state: PartitionState, now_ms: int
+    ) -> tuple[Confirmation | None, tuple[TrackedAlert, ...]] | Rejection:
+        """What a confirmation, an acknowledgement or a withdrawn consent changes besides the
+        registry, checked against what the hub holds."""
+        match envelope.event_type:
+            case "delivery.confirmed":
+                confirmed = confirmation_of(envelope, data, state)
+                return confirmed if isinstance(confirmed, Rejection) else (confirmed, ())
+            case "victim.alert.acknowledged":
+                acknowledged = self.alerts.acknowledged(data, state, now_ms)
+                if isinstance(acknowledged, Rejection):
+                    return acknowledged
+                return None, () if acknowledged is None else (acknowledged,)
+            case "victim.notification-withdrawn":
+                return None, self.alerts.withdrawn(
+                    envelope.subject, data["victimId"], state, now_ms
+                )
+        return None, ()
 
     def _amended(
         self,
@@ -222,6 +248,8 @@ class Pipeline:
         data: dict[str, Any],
         state: PartitionState,
         now_ms: int,
+        *,
+        ingress_ms: int,
     ) -> Outcome:
         """A retraction or correction: to the original's recipients, and the registry updated."""
         original = state.delivered.get(data[kind.amendment.reference_field])
@@ -238,8 +266,8 @@ class Pipeline:
         deliveries = amendment_deliveries(kind, data, original, facts, state.copies)
         withdrawn = original.as_retracted() if kind.amendment is Amendment.RETRACTED else None
         now_true = data["data"] if kind.amendment is Amendment.CORRECTED else data
-        alerts = self._victim_alerts(
-            correction_alerts(envelope, now_true, facts, original.alerts, now_ms)
+        alerts = self.alerts.corrections(
+            envelope, now_true, facts, original.alerts, now_ms=now_ms, ingress_ms=ingress_ms
         )
         delivered = self._delivered(envelope, original.recipients, alerts)
         return Accepted(
@@ -273,10 +301,7 @@ class Pipeline:
         """The recipients of a route as delivery records keep them (made once per route)."""
         copies = self._route_copies.get(route.event_type)
         if copies is None:
-            copies = self._route_copies[route.event_type] = tuple(
-                RecipientCopy(r.agency, r.projection.paths, tuple(sorted(r.enrich.items())))
-                for r in route.recipients
-            )
+            copies = self._route_copies[route.event_type] = copies_of(route.recipients)
         return copies
 
     @staticmethod
@@ -291,36 +316,6 @@ class Pipeline:
             envelope.subject,
             copies,
             alerts=tuple((alert.alert_id, alert.victim_id) for alert in alerts),
-        )
-
-    def _alerts(
-        self, envelope: Envelope, data: dict[str, Any], facts: CaseFacts | None, now_ms: int
-    ) -> tuple[VictimAlert, ...]:
-        if facts is None:
-            return ()
-        return self._victim_alerts(
-            alert
-            for trigger in self.routes.alerts_for(envelope.event_type)
-            for alert in victim_alerts(trigger, envelope, data, facts, now_ms)
-        )
-
-    def _victim_alerts(
-        self, alerts: Iterable[tuple[str, dict[str, Any]]]
-    ) -> tuple[VictimAlert, ...]:
-        """Alerts follow the victim.alert route like any event: its fields, its recipients."""
-        route = self.routes.route_for(VICTIM_ALERT)
-        copies = self._copies(route)
-        return tuple(
-            VictimAlert(
-                alert_id,
-                alert["victimId"],
-                tuple(
-                    Delivery(r.agency, project_for_recipient(alert, r.projection))
-                    for r in route.recipients
-                ),
-                copies,
-            )
-            for alert_id, alert in alerts
         )
 
 

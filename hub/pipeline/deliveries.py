@@ -10,11 +10,14 @@ the fields they were given then, not by today's routes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.pipeline.project import Projection, compile_projection
+
+if TYPE_CHECKING:  # route.py imports this module's neighbours: a type-only import
+    from hub.pipeline.route import Recipient
 
 HUB_SENDER = "hub"  # the sender of the hub's own events (victim alerts)
 
@@ -104,3 +107,11 @@ class CopyCache:
         if found is None:
             found = self._projections[copy.fields] = compile_projection(copy.fields)
         return found
+
+
+def copies_of(recipients: Iterable[Recipient]) -> tuple[RecipientCopy, ...]:
+    """A route's recipients as delivery records keep them."""
+    return tuple(
+        RecipientCopy(r.agency, r.projection.paths, tuple(sorted(r.enrich.items())))
+        for r in recipients
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.envelope import Envelope
+from hub.pipeline.alert_states import TrackedAlert
 from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy
 from hub.pipeline.reasons import RejectReason
 from hub.pipeline.registry import CaseFacts
@@ -37,6 +38,7 @@ class VictimAlert:
     victim_id: str
     deliveries: tuple[Delivery, ...]
     copies: tuple[RecipientCopy, ...]
+    tracked: TrackedAlert  # its first state, kept in hub.alerts
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Accepted:
     confirmation: Confirmation | None = None
     withdrawn: DeliveredEvent | None = None
     amends: str | None = None  # the event id a retraction or correction amends
+    alert_changes: tuple[TrackedAlert, ...] = ()  # acknowledged, or withdrawn with the consent
     forgets_case: bool = False  # a case.registered retracted: the registry drops the case
 
 
@@ -96,6 +99,17 @@ class Parked:
     envelope: Envelope
     missing: MissingReference
     deadline_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAttempt:
+    """An alert's wait ran out: its new state and what to send (`event`: type and ce_id),
+    a repeat of the alert or its escalation; nothing when the consent was withdrawn."""
+
+    after: TrackedAlert
+    event: tuple[str, str] | None
+    deliveries: tuple[Delivery, ...]
+    copies: tuple[RecipientCopy, ...] = ()
 
 
 Outcome = Accepted | Rejected | Duplicate | Parked

@@ -37,7 +37,8 @@ class PartitionProcessor:
         return [state.unpark(key), state.forget(key), *self.handle(parked.record, state, now_ms)]
 
     def expire(self, state: PartitionState, now_ms: int) -> list[Output]:
-        """Reject every parked event whose wait has run out (REFERENCE_NOT_FOUND)."""
+        """Reject every parked event whose wait has run out (REFERENCE_NOT_FOUND); repeat or
+        escalate every victim alert whose wait for an acknowledgement has run out."""
         out: list[Output] = []
         for key in state.expired(now_ms):
             parked = state.parked[key]
@@ -49,4 +50,8 @@ class PartitionProcessor:
             envelope = self.pipeline.envelope_of(parked.record)
             outcome = Rejected(rejection, envelope, parked.case_id)
             out.extend(self.publisher.records_for(outcome, parked.record, state, now_ms))
+        for alert in state.due_alerts(now_ms):
+            facts = state.registry.get(alert.case_id)
+            attempt = self.pipeline.alerts.attempt(alert, facts, now_ms)
+            out.extend(self.publisher.alerts.attempted(attempt, state, now_ms))
         return out

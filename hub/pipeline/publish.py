@@ -12,15 +12,17 @@ an audit record. Every audit record names the records it accounts for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from hub.envelope import TYPE_PREFIX, Envelope, new_envelope, to_headers
+from hub.envelope import TYPE_PREFIX, Envelope, to_headers
 from hub.kafka.topology import AGENCIES, egress
+from hub.pipeline.alert_records import AlertWriter
 from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.audit import AuditDraft, Output, digest
-from hub.pipeline.deliveries import HUB_SENDER, DeliveredEvent
+from hub.pipeline.deliveries import HUB_SENDER
 from hub.pipeline.dlq import dead_letter
 from hub.pipeline.outcomes import (
     Accepted,
@@ -29,11 +31,10 @@ from hub.pipeline.outcomes import (
     Outcome,
     Parked,
     Rejected,
-    VictimAlert,
 )
 from hub.pipeline.ownership import INGRESS_PREFIX
 from hub.pipeline.reasons import RejectReason, receiver_failure_action
-from hub.pipeline.receipts import HUB_SOURCE, Receipts, ReceiptStatus, instant
+from hub.pipeline.receipts import RECEIPT, Receipts, ReceiptStatus, instant
 from hub.pipeline.records import (
     REDRIVE_BY_HEADER,
     REDRIVE_OF_HEADER,
@@ -81,9 +82,10 @@ Named = list[tuple[dict[str, Any], OutgoingRecord]]
 class Publisher:
     """Turns outcomes into records; knows the canonical versions of what the hub writes itself."""
 
-    def __init__(self, alert_version: int, receipt_version: int) -> None:
-        self.alert_version = alert_version
-        self.receipts = Receipts(receipt_version)
+    def __init__(self, versions: Mapping[str, int]) -> None:
+        """`versions`: the canonical version of each type the hub writes itself."""
+        self.alerts = AlertWriter(versions)
+        self.receipts = Receipts(versions[RECEIPT])
 
     def records_for(
         self, outcome: Outcome, record: IngressRecord, state: PartitionState, now_ms: int
@@ -166,11 +168,18 @@ class Publisher:
             entry = {"recipient": delivery.agency, "topic": topic, "eventId": envelope.id}
             deliveries.append((entry, egress_record))
         for alert in outcome.alerts:
-            deliveries.extend(self._alert(alert, envelope, key))
-            delivered = DeliveredEvent(
-                alert.alert_id, HUB_SOURCE, HUB_SENDER, VICTIM_ALERT, envelope.subject, alert.copies
+            named, remembered = self.alerts.sent(
+                (VICTIM_ALERT, alert.alert_id),
+                envelope.subject,
+                alert.deliveries,
+                alert.copies,
+                state=state,
+                now_ms=now_ms,
+                traceparent=envelope.traceparent,
             )
-            out.append(state.record_delivered(delivered, now_ms))
+            deliveries.extend(named)
+            out += [remembered, state.track(alert.tracked)]
+        out.extend(state.track(change) for change in outcome.alert_changes)
         receipts: Named = []
         if sender is not None:
             recipients = outcome.delivered.agencies
@@ -190,26 +199,14 @@ class Publisher:
                 receipts.append(self._confirmed(confirmation, now_ms))
         if outcome.amends is not None:
             accept_fields["amends"] = outcome.amends
+        if late := [a.alert_id for a in outcome.alerts if a.tracked.late_notice]:
+            accept_fields["lateNotice"] = late  # told at once, but after the leave began
+        if outcome.alert_changes:
+            accept_fields["alertStates"] = {
+                a.alert_id: a.status.value for a in outcome.alert_changes
+            }
         out.extend(record for _, record in deliveries)
         return out + _audited("ACCEPT", accept_fields, state, now_ms, deliveries, receipts=receipts)
-
-    def _alert(self, alert: VictimAlert, trigger: Envelope, key: bytes) -> Named:
-        alert_envelope = new_envelope(
-            VICTIM_ALERT,
-            self.alert_version,
-            HUB_SOURCE,
-            trigger.subject,
-            event_id=alert.alert_id,
-            traceparent=trigger.traceparent,
-        )
-        alert_headers = tuple(to_headers(alert_envelope))
-        named: Named = []
-        for delivery in alert.deliveries:
-            topic = egress(delivery.agency)
-            record = OutgoingRecord(topic, key, orjson.dumps(delivery.data), alert_headers)
-            entry = {"recipient": delivery.agency, "topic": topic, "eventId": alert.alert_id}
-            named.append((entry, record))
-        return named
 
     def _confirmed(
         self, confirmation: Confirmation, now_ms: int

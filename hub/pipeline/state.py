@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import orjson
 
 from hub.envelope import Envelope
-from hub.kafka.topology import REGISTRY
+from hub.kafka.topology import ALERTS, REGISTRY
+from hub.pipeline.alert_states import TrackedAlert
 from hub.pipeline.audit import AuditChain
 from hub.pipeline.deliveries import CopyCache, DeliveredEvent
 from hub.pipeline.records import IngressRecord, OutgoingRecord
@@ -87,6 +88,8 @@ class PartitionState:
         self.delivered: dict[str, DeliveredEvent] = {}  # by event id
         self.copies = CopyCache()
         self.parked: dict[str, ParkedEvent] = {}
+        self.alerts: dict[str, TrackedAlert] = {}  # victim alerts by alert id
+        self._waiting: dict[str, TrackedAlert] = {}  # those not yet acknowledged: timers
         self.audit = audit or AuditChain(partition)
 
     def _write(self, key: str, value: bytes | None) -> OutgoingRecord:
@@ -139,6 +142,33 @@ class PartitionState:
 
     def expired(self, now_ms: int) -> list[str]:
         return [key for key, p in self.parked.items() if p.deadline_ms <= now_ms]
+
+    def track(self, alert: TrackedAlert) -> OutgoingRecord:
+        """Keep an alert's state, in memory and in `hub.alerts` (same transaction)."""
+        self._remember(alert)
+        key = alert.alert_id.encode()
+        return OutgoingRecord(ALERTS, key, alert.to_json(), partition=self.partition)
+
+    def _remember(self, alert: TrackedAlert) -> None:
+        self.alerts[alert.alert_id] = alert
+        if alert.status.pending:
+            self._waiting[alert.alert_id] = alert
+        else:
+            self._waiting.pop(alert.alert_id, None)
+
+    def due_alerts(self, now_ms: int) -> list[TrackedAlert]:
+        """Alerts still waiting for an acknowledgement whose wait has run out."""
+        return [a for a in self._waiting.values() if a.next_due_ms <= now_ms]
+
+    def pending_alerts(self, case_id: str, victim_id: str) -> list[TrackedAlert]:
+        return [
+            a for a in self._waiting.values() if a.case_id == case_id and a.victim_id == victim_id
+        ]
+
+    def restore_alert(self, value: bytes | None) -> None:
+        """Replay one `hub.alerts` record (the latest value per alert wins)."""
+        if value is not None:
+            self._remember(TrackedAlert.from_json(value))
 
     def restore(self, key: bytes, value: bytes | None) -> None:
         """Replay one `hub.registry` record (the latest value per key wins)."""
