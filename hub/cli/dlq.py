@@ -15,7 +15,8 @@ from hub.cli.output import emit, fail, json_option, table
 from hub.kafka.io import publish
 from hub.ops.dlq import DeadLetter, dead_letters, find_dead_letter, redrive_record
 from hub.pipeline.reasons import RejectReason
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
+from hub.signing import HUB_ORG, load_signer
 
 
 def _when(timestamp_ms: int) -> str:
@@ -123,7 +124,9 @@ def redrive(position: str, value_file: Path | None, operator: str, as_json: bool
             orjson.loads(fixed)
         except orjson.JSONDecodeError as error:
             fail(f"{value_file} is not JSON: {error}", as_json)
-    publish(settings, [redrive_record(letter, operator, fixed)])
+    # A fixed value is signed by the hub (operations act for it); the original keeps its own.
+    signer = None if fixed is None else load_signer(SigningSettings.from_env().private_dir, HUB_ORG)
+    publish(settings, [redrive_record(letter, operator, fixed, signer)])
     data = {
         "redriven": position,
         "eventId": letter.event_id,

@@ -25,6 +25,7 @@ from hub.pipeline.records import (
     header,
 )
 from hub.settings import KafkaSettings
+from hub.signing import EventSigner
 
 HUB_HEADERS = frozenset({ORIGINAL_TOPIC_HEADER, REDRIVE_OF_HEADER, REDRIVE_BY_HEADER})
 
@@ -123,18 +124,28 @@ def find_dead_letter(settings: KafkaSettings, position: str) -> DeadLetter | Non
 
 
 def redrive_record(
-    letter: DeadLetter, operator: str, fixed_value: bytes | None = None
+    letter: DeadLetter,
+    operator: str,
+    fixed_value: bytes | None = None,
+    signer: EventSigner | None = None,
 ) -> OutgoingRecord:
-    """The `hub.redrive` record that sends `letter` (or its fixed value) through the hub again."""
+    """The `hub.redrive` record that sends `letter` (or its fixed value) through the hub again.
+
+    A fixed value no longer matches the sender's signature: operations sign it with
+    the hub's key (`signer`), as the hub vouches for what it re-drives; the audit
+    log keeps the sender's original digest and who re-drove it.
+    """
     kept: Iterable[tuple[str, bytes | None]] = (
         (name, value) for name, value in letter.original_headers if name not in HUB_HEADERS
     )
+    value = letter.original_value if fixed_value is None else fixed_value
+    if fixed_value is not None and signer is not None:
+        kept = signer.sign_headers(kept, value or b"")
     headers = (
         *kept,
         (ORIGINAL_TOPIC_HEADER, letter.original_topic.encode()),
         (REDRIVE_OF_HEADER, f"{DLQ}/{letter.position}".encode()),
         (REDRIVE_BY_HEADER, operator.encode()),
     )
-    value = letter.original_value if fixed_value is None else fixed_value
     key = letter.original_key or (letter.case_id.encode() if letter.case_id else None)
     return OutgoingRecord(REDRIVE, key, value, headers)

@@ -117,7 +117,9 @@ class Pipeline:
         if record.key != envelope.subject.encode():
             message = "the record key must be the case id (ce_subject)"
             return Rejection(RejectReason.ENVELOPE_INVALID, message)
-        return signature_problem(self.keyring, envelope, record.value, now_ms)
+        return signature_problem(
+            self.keyring, envelope, record.value, now_ms, redriven=record.is_redrive
+        )
 
     def envelope_of(self, record: IngressRecord) -> Envelope | None:
         """The envelope of a record already accepted once (a parked one), if readable."""

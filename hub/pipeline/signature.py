@@ -11,14 +11,25 @@ from __future__ import annotations
 from hub.envelope import Envelope
 from hub.pipeline.outcomes import Rejection
 from hub.pipeline.reasons import RejectReason
-from hub.signing import JWS_HEADER, Keyring, verify_envelope
+from hub.signing import HUB_ORG, JWS_HEADER, Keyring, verify_envelope
 
 
 def signature_problem(
-    keyring: Keyring, envelope: Envelope, value: bytes | None, now_ms: int
+    keyring: Keyring,
+    envelope: Envelope,
+    value: bytes | None,
+    now_ms: int,
+    *,
+    redriven: bool = False,
 ) -> Rejection | None:
-    """Why the event's `ce_jws` does not prove its sender sent these bytes, or None."""
+    """Why the event's `ce_jws` does not prove its sender sent these bytes, or None.
+
+    A re-driven event (only operations may write `hub.redrive`) may instead carry
+    the hub's signature: operations sign a value they corrected for the hub.
+    """
     problem = verify_envelope(keyring, envelope.source_org, envelope, value or b"", now_ms)
     if problem is None:
+        return None
+    if redriven and verify_envelope(keyring, HUB_ORG, envelope, value or b"", now_ms) is None:
         return None
     return Rejection(RejectReason(problem.fault.value), problem.message, JWS_HEADER)

@@ -10,7 +10,8 @@ import pytest
 from hub.kafka.io import ConsumedRecord, publish
 from hub.kafka.service import HubService
 from hub.ops.dlq import DeadLetter, dead_letters, redrive_record
-from hub.settings import KafkaSettings
+from hub.settings import KafkaSettings, SigningSettings
+from hub.signing import HUB_ORG, load_signer
 from tests.events import case_registered, event, example, new_case_id
 from tests.kafka_io import collect, send
 
@@ -46,7 +47,8 @@ def test_a_fixed_redrive_is_delivered_and_audited_as_redriven(
     [letter] = _letters(topics, case_id, 1)
     assert (letter.reason, letter.path) == ("SCHEMA_INVALID", "/window")
 
-    publish(topics, [redrive_record(letter, "operator-1", json.dumps(fixed).encode())])
+    hub_key = load_signer(SigningSettings.from_env().private_dir, HUB_ORG)
+    publish(topics, [redrive_record(letter, "operator-1", json.dumps(fixed).encode(), hub_key)])
 
     [delivered] = collect(topics, "egress.police", {case_id.encode()}, 1)
     assert delivered.header("ce_id") == leave.event_id.encode()
@@ -92,3 +94,21 @@ def test_a_redrive_cannot_launder_a_spoofed_source(hub: HubService, topics: Kafk
 
     reasons = [d.reason for d in _letters(topics, case_id, 2)]
     assert reasons == ["UNAUTHORIZED_SOURCE", "UNAUTHORIZED_SOURCE"]
+
+
+def test_a_fixed_value_not_signed_by_the_hub_is_refused_on_redrive(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id = new_case_id()
+    broken, fixed = _broken_leave(case_id)
+    leave = event("leave.granted", 1, "koda", fixed)
+    send(topics, [case_registered(case_id)])
+    collect(topics, "egress.courts", {case_id.encode()}, 1)
+    send(topics, [type(leave)(leave.topic, leave.key, broken, leave.headers, leave.event_id)])
+    [letter] = _letters(topics, case_id, 1)
+
+    # Unsigned by the hub, the changed bytes no longer match koda's signature.
+    publish(topics, [redrive_record(letter, "operator-4", json.dumps(fixed).encode())])
+
+    reasons = [entry.reason for entry in _letters(topics, case_id, 2)]
+    assert reasons == ["SCHEMA_INVALID", "SIGNATURE_INVALID"]
