@@ -120,6 +120,13 @@ def test_one_byte_changed_in_flight_is_signature_invalid_in_the_dlq(
         "ce_jws",
     )
     assert "Haugem" not in dead["message"]
+    [receipt] = collect(topics, "egress.police", {tampered.key}, 1, receipts=True)
+    answer = orjson.loads(receipt.value or b"")
+    assert (answer["status"], answer["reason"], answer["actionBy"]) == (
+        "REJECTED",
+        "SIGNATURE_INVALID",
+        "SENDER_TECHNICAL",
+    )
 
 
 def test_an_unsigned_event_is_signature_missing(
