@@ -9,6 +9,7 @@ old one ends on 1 January 2030, the new one begins a month before.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -269,3 +270,15 @@ async def test_koda_verifies_the_hubs_signature_and_refuses_what_does_not_verify
     assert confirmed[not_the_hub_id] == ("FAILED", "RECEIVER_TECHNICAL_ERROR")
     assert confirmed[tampered_id] == ("FAILED", "RECEIVER_TECHNICAL_ERROR")
     assert [e.case_id for e in store.executions()] == [genuine]
+
+
+def test_the_audit_record_keeps_the_digest_of_the_senders_own_signature(
+    signing_hub: HubService, topics: KafkaSettings
+) -> None:
+    registered = signed(case_registered(new_case_id()))
+    send(topics, [registered], sign=False)
+
+    [audit] = collect(topics, "hub.audit", {registered.key}, 1)
+
+    token = dict(registered.headers)["ce_jws"]
+    assert orjson.loads(audit.value or b"")["signatureDigest"] == hashlib.sha256(token).hexdigest()
