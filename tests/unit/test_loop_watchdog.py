@@ -18,4 +18,3 @@ def test_a_loop_that_stops_beating_is_reported_as_stuck() -> None:
     assert stuck.wait(10), "the watchdog never reported the stopped loop"
     stop.set()
     assert len(reported) == 1 and reported[0] > 0.2
-
