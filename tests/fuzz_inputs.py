@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from hub.catalogue.catalogue import Catalogue, default_schemas_dir, load_catalogue
@@ -272,3 +273,14 @@ def random_records(draw: st.DrawFn) -> FuzzRecord:
 def fuzz_records() -> st.SearchStrategy[FuzzRecord]:
     """Three in four spoiled examples (they reach deep), one in four noise."""
     return st.one_of(mutated_records(), mutated_records(), mutated_records(), random_records())
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Hypothesis settings for a fuzz run: `examples` inputs, no deadline, no example
+    database (each run draws afresh), big inputs allowed."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from hub.kafka.clients import LOG
 from hub.kafka.io import ConsumedRecord, RecordWriter, read_topic
@@ -26,7 +26,7 @@ from hub.kafka.topology import AUDIT, DEFAULT_PARTITIONS, DLQ
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
 from tests.events import Event, case_registered, judgment_final, koda_event, new_case_id, signed
-from tests.fuzz_inputs import FuzzRecord, fuzz_records, seeds
+from tests.fuzz_inputs import FuzzRecord, fuzz_records, fuzz_settings, seeds
 from tests.kafka_io import collect
 
 pytestmark = pytest.mark.integration
@@ -40,12 +40,7 @@ def _fuzz_batch(size: int) -> list[FuzzRecord]:
     """`size` records drawn by hypothesis from the same strategy as the unit test."""
     batch: list[FuzzRecord] = []
 
-    @settings(
-        max_examples=size,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(size)
     @given(fuzz_records())
     def draw(record: FuzzRecord) -> None:
         batch.append(record)

@@ -14,7 +14,7 @@ from collections import Counter
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from hub.app import build_processor
 from hub.kafka.topology import DLQ, REGISTRY
@@ -24,7 +24,14 @@ from hub.pipeline.reasons import RejectReason
 from hub.pipeline.records import IngressRecord, OutgoingRecord
 from hub.pipeline.state import PartitionState
 from tests.events import Event, koda_event, signed
-from tests.fuzz_inputs import FUZZ_CASE_IDS, FuzzRecord, fuzz_records, nested_json, seeds
+from tests.fuzz_inputs import (
+    FUZZ_CASE_IDS,
+    FuzzRecord,
+    fuzz_records,
+    fuzz_settings,
+    nested_json,
+    seeds,
+)
 
 EXAMPLES = int(os.environ.get("HUB_FUZZ_EXAMPLES", "3000"))
 NOW_MS = 1_764_000_000_000
@@ -61,12 +68,7 @@ def test_fuzzed_records_are_accepted_parked_or_dead_lettered_never_a_crash(
         processor.handle(seed.as_ingress(0, next(offsets), NOW_MS), state, NOW_MS)
     tried: Counter[str] = Counter()
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(EXAMPLES)
     @given(fuzz_records())
     def one(record: FuzzRecord) -> None:
         ingress = record.as_ingress(0, next(offsets), NOW_MS)
