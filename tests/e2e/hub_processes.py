@@ -1,10 +1,9 @@
-"""`hub run` processes for the fault tests: started with a health port, killed, supervised."""
+"""`hub run` processes for the fault tests: started with a health port, stopped, supervised."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -35,11 +34,6 @@ def start_hub(
 
 def wait_ready(hub: HubProcess, deadline: float = 90) -> None:
     wait_for(lambda: hub.status("/ready") == 200, "readiness", hub, deadline)
-
-
-def kill_9(hub: HubProcess) -> None:
-    hub.process.send_signal(signal.SIGKILL)
-    hub.process.wait(30)
 
 
 def stop(hub: HubProcess) -> int:
