@@ -5,29 +5,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-import orjson
 from rich.console import Console
 
 from hub.cli.output import table
-from hub.demo.run import FINAL_ACTIONS, DemoRun, deliveries_and_confirmations
-from hub.kafka.io import ConsumedRecord
+from hub.demo.run import FINAL_ACTIONS, DemoRun, deliveries_and_confirmations, record_json
+from hub.demo.victim_alerts import HUB_MADE, percentile, victim_alert_figures
 from hub.pipeline.route import Routes
 
-ALERT_TYPE = b"no.justice.victim.alert"
 RECEIPT_TYPE = b"no.justice.hub.receipt"
 ANSWERS = frozenset({"ACCEPTED", "REJECTED"})  # a receipt that settles what became of an event
-
-
-def _json(record: ConsumedRecord) -> dict[str, Any]:
-    loaded: dict[str, Any] = orjson.loads(record.value or b"{}")
-    return loaded
-
-
-def _percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
 
 
 def _timelines(run: DemoRun, final: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -66,31 +52,31 @@ def _deliveries(run: DemoRun, final: dict[str, dict[str, Any]], routes: Routes) 
         for r in run.egress
         if r.topic.startswith("egress.") and r.header("ce_type") != RECEIPT_TYPE
     ]
-    alerts = [r for r in egress if r.header("ce_type") == ALERT_TYPE]
+    # Alerts, their repeats and escalations are the hub's own: counted in victim_alerts.py.
+    made_by_hub = [r.header("ce_id") for r in egress if r.header("ce_type") in HUB_MADE]
     pairs = [
         (r.topic.removeprefix("egress."), (r.header("ce_id") or b"").decode())
         for r in egress
-        if r.header("ce_type") != ALERT_TYPE
+        if r.header("ce_type") not in HUB_MADE
     ]
-    alert_ids = [r.header("ce_id") for r in alerts]
     return {
         "events_delivered": len(pairs),
         "deliveries": dict(sorted(Counter(agency for agency, _ in pairs).items())),
         "lost": len(due - set(pairs)),
-        "duplicates": len(pairs) - len(set(pairs)) + len(alert_ids) - len(set(alert_ids)),
+        "duplicates": len(pairs) - len(set(pairs)) + len(made_by_hub) - len(set(made_by_hub)),
         "unexpected_deliveries": len(set(pairs) - due),
-        "victim_alerts": len(alerts),
-        "urgent_alerts": sum(1 for r in alerts if _json(r)["urgency"] == "URGENT"),
     }
 
 
-def _receipts(run: DemoRun, final: list[dict[str, Any]]) -> dict[str, Any]:
-    """Receipts counted per ingress event, and confirmations per delivery, from the audit log."""
+def _receipts(run: DemoRun, audits: list[dict[str, Any]]) -> dict[str, Any]:
+    """Receipts counted per ingress event, and confirmations per delivery (the hub's own
+    alert repeats and escalations too), from the audit log."""
+    final = [a for a in audits if a["action"] in FINAL_ACTIONS]
     answered = sum(1 for a in final if any(r["status"] in ANSWERS for r in a.get("receipts", ())))
-    delivered, confirmed = deliveries_and_confirmations(final)
+    delivered, confirmed = deliveries_and_confirmations(audits)
     rejections = [
         receipt
-        for receipt in (_json(r) for r in run.egress if r.header("ce_type") == RECEIPT_TYPE)
+        for receipt in (record_json(r) for r in run.egress if r.header("ce_type") == RECEIPT_TYPE)
         if receipt["status"] == "REJECTED"
     ]
     return {
@@ -109,7 +95,7 @@ def _receipts(run: DemoRun, final: list[dict[str, Any]]) -> dict[str, Any]:
 
 def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
     """The demo's figures, and whether every event ended as it should."""
-    audits = [_json(r) for r in run.audit]
+    audits = [record_json(r) for r in run.audit]
     final_list = [a for a in audits if a["action"] in FINAL_ACTIONS]
     final = {a["ingress"]: a for a in final_list}
     bad_ids = {item.event_id for item in run.bad_senders}
@@ -118,9 +104,15 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
     )
     unaccounted = sum(1 for r in run.ingress if f"{r.topic}/{r.partition}/{r.offset}" not in final)
     figures = _deliveries(run, final, routes)
-    receipts = _receipts(run, final_list)
+    receipts = _receipts(run, audits)
+    alerts = victim_alert_figures(run)
+    dead_letters = [record_json(r) for r in run.egress if r.topic == "hub.dlq"]
     given, due = Counter(run.alerts_given), run.alerts_due
-    alerts_right = set(given) == due and all(n == 1 for n in given.values())
+    alerts_right = (
+        set(given) == due
+        and all(n == 1 for n in given.values())
+        and not alerts["victim_alert_problems"]
+    )
     latency = list(run.latencies_ms)
     summary = {
         "bootstrap": run.bootstrap,
@@ -129,19 +121,18 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
         "cases_completed": run.cases_ended,
         "events_published": len(run.ingress),
         "accepted": sum(1 for a in final_list if a["action"] == "ACCEPT"),
-        "rejected": dict(
-            sorted(Counter(_json(r)["reason"] for r in run.egress if r.topic == "hub.dlq").items())
-        ),
+        "rejected": dict(sorted(Counter(r["reason"] for r in dead_letters).items())),
         "deduplicated": sum(1 for a in final_list if a["action"] == "DEDUPE"),
         "parked_then_settled": sum(1 for a in audits if a["action"] == "PARK"),
         **figures,
         **receipts,
+        **alerts,
         "victim_alerts_expected": len(due),
         "victim_alerts_recorded_by_police": sum(given.values()),
         "latency_ms": {
-            "p50": _percentile(latency, 0.5),
-            "p95": _percentile(latency, 0.95),
-            "p99": _percentile(latency, 0.99),
+            "p50": percentile(latency, 0.5),
+            "p95": percentile(latency, 0.95),
+            "p99": percentile(latency, 0.99),
             "max": max(latency, default=None),
         },
         "unaccounted": unaccounted,
@@ -155,7 +146,7 @@ def summarise(run: DemoRun, routes: Routes) -> dict[str, Any]:
         and figures["duplicates"] == 0
         and figures["unexpected_deliveries"] == 0
         and alerts_right
-        and figures["victim_alerts"] == len(due)
+        and alerts["victim_alerts"] == len(due)
         and run.cases_ended == len(run.case_ids)
         and receipts["receipts"] == len(run.ingress)
         and receipts["deliveries_confirmed"] == receipts["deliveries_made"]
@@ -194,9 +185,11 @@ def render(out: Console, summary: dict[str, Any], timelines: int = 3) -> None:
         if summary["all_as_expected"]
         else (
             f"NO: {len(summary['not_as_expected'])} events decided wrongly, "
-            f"{summary['unaccounted']} unaccounted"
+            f"{summary['unaccounted']} unaccounted, "
+            f"{len(summary['victim_alert_problems'])} victim alert problems"
         )
     )
+    alert_latency = summary["victim_alert_latency_ms"]
     figures: list[tuple[str, Any]] = [
         ("cases at their end state", f"{summary['cases_completed']} of {summary['cases']}"),
         ("events published by the agencies", summary["events_published"]),
@@ -217,7 +210,24 @@ def render(out: Console, summary: dict[str, Any], timelines: int = 3) -> None:
         (
             "victim alerts",
             f"{summary['victim_alerts']} of {summary['victim_alerts_expected']} due "
-            f"({summary['urgent_alerts']} urgent)",
+            f"({summary['urgent_alerts']} urgent); {summary['victim_alert_notices']} notices, "
+            "repeats included",
+        ),
+        (
+            "how the victim alerts ended",
+            f"{summary['victim_alerts_acknowledged']} acknowledged, "
+            f"{summary['victim_alerts_escalated']} escalated to police, "
+            f"{summary['victim_alerts_withdrawn']} withdrawn; "
+            f"{summary['late_notices']} late notices",
+        ),
+        (
+            "victims",
+            f"{summary['victims_never_answering']} never answering, "
+            f"{summary['consents_withdrawn']} withdrew their consent",
+        ),
+        (
+            "trigger → first victim alert",
+            f"p50 {alert_latency['p50']} ms, p99 {alert_latency['p99']} ms (wall time)",
         ),
         ("producer → consumer latency", f"p50 {latency['p50']} ms, p99 {latency['p99']} ms"),
         ("every event as expected", verdict),

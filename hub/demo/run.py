@@ -4,8 +4,11 @@ Police register synthetic cases; the courts judge them and KODA executes the
 sentences on a simulated clock, each connector acting only on what the hub
 delivered to it. When every case has reached its end, three bad senders show
 the reject path (a malformed value, a spoofed source, a schema violation).
-Then the demo reads back everything the agencies published and everything the
-hub wrote, so the summary is counted, not assumed. Every organisation signs
+Victim alerts run on the hub's wall-clock timers, shortened for the demo
+(`DEMO_ALERTS`): police's simulated victims confirm, or never answer and are
+escalated, or withdraw; the demo waits until every alert has ended (in
+`hub.alerts`). Then it reads back everything the agencies published and
+everything the hub wrote, so the summary is counted, not assumed. Every organisation signs
 with a key made for this run only (a temporary directory, removed at the end).
 """
 
@@ -17,7 +20,7 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from typing import Any
 import orjson
 
 from connectors.chain import Chain, ChainOptions, ChainThread
+from connectors.police.victim_contact import VictimContact
 from hub.app import build_processor
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.demo.scenario import ScenarioEvent, SentEvent, bad_senders, examples_of
@@ -35,6 +39,8 @@ from hub.kafka.metrics import meter_for
 from hub.kafka.service import HubService
 from hub.kafka.topology import AGENCIES, AUDIT, DLQ, egress, ingress, topology
 from hub.localbroker import LocalBroker
+from hub.ops.victims import alert_states
+from hub.pipeline.alert_policy import AlertPolicy
 from hub.pipeline.decide import PipelineLimits
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings, LocalBrokerSettings, SigningSettings
@@ -45,6 +51,12 @@ __all__ = ["FINAL_ACTIONS", "DemoRun", "SentEvent", "run_demo"]  # SentEvent: fo
 
 Progress = Callable[[str], None]
 FINAL_ACTIONS = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
+# An alert not acknowledged within 6 s of wall time (3 s when urgent) is sent again, twice,
+# then escalated: a never-answering victim is escalated within 18 s instead of hours. The
+# wait is longer than police's answer takes to come back here (up to 4 s measured on a
+# busy 2-core machine), so a victim who answers is not escalated.
+DEMO_ALERTS = AlertPolicy(ack_timeout_ms=6000, repeats=2, urgent_divisor=2)
+ALERT_ENDS = frozenset({"ACKNOWLEDGED", "ESCALATED", "WITHDRAWN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,8 @@ class DemoRun:
     egress: tuple[ConsumedRecord, ...]
     alerts_due: frozenset[tuple[str, str]]  # (triggering event id, victim id)
     alerts_given: tuple[tuple[str, str], ...]
+    alert_states: tuple[dict[str, Any], ...]  # the run's alerts, as hub.alerts last says
+    victims: tuple[VictimContact, ...]  # the victims police contacted, and how they answer
     latencies_ms: tuple[float, ...]  # producer's publish to the recipient connector's commit
     seconds: float
 
@@ -95,11 +109,13 @@ def _read(
 Delivered = set[tuple[str, str]]  # (event id, recipient)
 
 
-def deliveries_and_confirmations(final: Iterable[Mapping[str, Any]]) -> tuple[Delivered, Delivered]:
+def deliveries_and_confirmations(
+    audits: Iterable[Mapping[str, Any]],
+) -> tuple[Delivered, Delivered]:
     """What the audit records say was delivered to whom, and what recipients confirmed."""
     delivered: Delivered = set()
     confirmed: Delivered = set()
-    for audit in final:
+    for audit in audits:
         delivered |= {(d["eventId"], d["recipient"]) for d in audit.get("deliveries", ())}
         if (confirms := audit.get("confirms")) is not None:
             confirmed.add((confirms["eventId"], confirms["recipient"]))
@@ -115,19 +131,43 @@ def _settled(settings: KafkaSettings, keys: set[bytes], timeout: float) -> bool:
             f"{r.topic}/{r.partition}/{r.offset}"
             for r in _read(settings, [ingress(a) for a in AGENCIES], keys)
         }
-        final = [
-            audit
-            for audit in (
-                orjson.loads(r.value or b"{}") for r in read_topic(settings, AUDIT, keys=keys)
-            )
-            if audit["action"] in FINAL_ACTIONS
-        ]
-        decided = {audit["ingress"] for audit in final}
-        delivered, confirmed = deliveries_and_confirmations(final)
+        audits = [record_json(r) for r in read_topic(settings, AUDIT, keys=keys)]
+        decided = {audit["ingress"] for audit in audits if audit["action"] in FINAL_ACTIONS}
+        # Every audit record with deliveries: the hub's own repeats and escalations too.
+        delivered, confirmed = deliveries_and_confirmations(audits)
         if published <= decided and delivered <= confirmed:
             return True
         time.sleep(0.3)
     return False
+
+
+def _alerts_ended(
+    settings: KafkaSettings, case_ids: Collection[str], progress: Progress, timeout: float
+) -> tuple[dict[str, Any], ...]:
+    """The run's alert states once every one has ended (acknowledged, escalated or
+    withdrawn), or as they are when `timeout` seconds have passed."""
+    deadline, reported = time.monotonic() + timeout, -1
+    while True:
+        states = tuple(s for s in alert_states(settings) if s["caseId"] in case_ids)
+        open_alerts = sum(1 for s in states if s["state"] not in ALERT_ENDS)
+        if open_alerts != reported:
+            progress(f"victim alerts still waiting for an answer: {open_alerts}")
+            reported = open_alerts
+        if not open_alerts or time.monotonic() > deadline:
+            return states
+        time.sleep(0.3)
+
+
+def _decided(audit: Iterable[ConsumedRecord]) -> list[str]:
+    """Event ids the hub accepted, in the order it decided them (per case: per partition)."""
+    ordered = sorted(audit, key=lambda r: (r.partition, r.offset))
+    return [a["eventId"] for a in map(record_json, ordered) if a["action"] == "ACCEPT"]
+
+
+def record_json(record: ConsumedRecord) -> dict[str, Any]:
+    """A record's JSON value (an empty object for a tombstone)."""
+    loaded: dict[str, Any] = orjson.loads(record.value or b"{}")
+    return loaded
 
 
 def _until_ended(
@@ -179,7 +219,9 @@ def _run_demo(
     settings = _kafka(progress)
     ensure_topics(settings, topology())
     processor = build_processor(
-        limits=PipelineLimits(park_timeout_ms=10_000), keyring=load_keyring(signing.jwks_dir)
+        limits=PipelineLimits(park_timeout_ms=10_000),
+        keyring=load_keyring(signing.jwks_dir),
+        alerts=DEMO_ALERTS,
     )
     signers = {org: load_signer(signing.private_dir, org) for org in AGENCIES}
     routes = processor.pipeline.routes
@@ -213,10 +255,14 @@ def _run_demo(
         progress("bad senders: a malformed value, a spoofed source, a schema violation")
         writer.write(_record(case_ids[0], item, signers) for item in bad)
         keys = {case_id.encode() for case_id in case_ids}
+        states = _alerts_ended(settings, set(case_ids), progress, 60)
         if not _settled(settings, keys, 60):
             progress("  not every event was decided within 60 s")
-        due = frozenset(chain.call(lambda c: c.alerts_due(routes)))
+        audit = _read(settings, [AUDIT], keys)
+        decided = _decided(audit)
+        due = frozenset(chain.call(lambda c: c.alerts_due(routes, decided)))
         given = tuple(chain.call(lambda c: c.alerts_given()))
+        victims = tuple(chain.call(lambda c: c.police.store.victims()))
         latencies = chain.call(_latencies)
     finally:
         chain.stop()
@@ -229,10 +275,12 @@ def _run_demo(
         cases_ended=ended,
         bad_senders=bad,
         ingress=_read(settings, [ingress(a) for a in AGENCIES], keys),
-        audit=_read(settings, [AUDIT], keys),
+        audit=audit,
         egress=_read(settings, [*(egress(a) for a in AGENCIES), DLQ], keys),
         alerts_due=due,
         alerts_given=given,
+        alert_states=states,
+        victims=victims,
         latencies_ms=latencies,
         seconds=time.monotonic() - started,
     )
