@@ -277,10 +277,12 @@ def fuzz_records() -> st.SearchStrategy[FuzzRecord]:
 
 def fuzz_settings(examples: int) -> settings:
     """Hypothesis settings for a fuzz run: `examples` inputs, no deadline, no example
-    database (each run draws afresh), big inputs allowed."""
+    database (each run draws afresh; a failure prints the blob that reproduces it with
+    `@reproduce_failure`), big inputs allowed."""
     return settings(
         max_examples=examples,
         deadline=None,
         database=None,
+        print_blob=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
