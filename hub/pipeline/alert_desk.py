@@ -112,9 +112,9 @@ class AlertDesk:
             data = alert_for(facts, alert.victim_id, alert.alert_id, alert.said, sequence=sequence)
             after = alert.attempted(now_ms, self.policy.wait_ms(alert.urgency))
             event_id = attempt_event_id(alert.alert_id, str(sequence))
-            return AlertAttempt(
-                after, (VICTIM_ALERT, event_id), self._projected(VICTIM_ALERT, data)
-            )
+            repeat = self._projected(VICTIM_ALERT, data)
+            # With the copies: police's confirmation of a repeat is of a delivery the hub knows.
+            return AlertAttempt(after, (VICTIM_ALERT, event_id), repeat, self.alert_copies)
         escalation: dict[str, Any] = {
             "caseId": alert.case_id,
             "alertId": alert.alert_id,
