@@ -27,7 +27,9 @@ def transactional_producer(settings: KafkaSettings, transactional_id: str) -> Pr
             **settings.librdkafka_options(),
             "transactional.id": transactional_id,
             "enable.idempotence": True,
-            "transaction.timeout.ms": 30_000,
+            # A batch commits in milliseconds; a crashed instance's open transaction
+            # blocks read_committed recipients until this runs out, so keep it short.
+            "transaction.timeout.ms": 10_000,
             "linger.ms": 5,
             # Java's and aiokafka's partitioner: the hub places keys where connectors do.
             "partitioner": "murmur2_random",
