@@ -7,6 +7,7 @@ broker of `hub broker up`; operators override them with environment variables.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ class LocalBrokerSettings:
     HUB_BROKER_HEAP      JVM heap (default 256m)
     HUB_BROKER_SECURE    1: SASL/SCRAM-SHA-512 and ACLs on the client listener
                          (default 0); fixed when the data directory is formatted
+    HUB_BROKER_TLS       1 (with HUB_BROKER_SECURE=1): SASL_SSL on the client listener,
+                         with a CA and certificate made for this broker (default 0)
     JAVA_HOME            the Java 17+ runtime (default: `java` on PATH)
     """
 
@@ -51,6 +54,7 @@ class LocalBrokerSettings:
     heap: str = "256m"
     java_home: Path | None = None
     secure: bool = False
+    tls: bool = False
 
     @property
     def bootstrap(self) -> str:
@@ -64,6 +68,7 @@ class LocalBrokerSettings:
         port: int | None = None,
         data_dir: Path | None = None,
         secure: bool | None = None,
+        tls: bool | None = None,
     ) -> LocalBrokerSettings:
         env = os.environ if env is None else env
         port = port or int(env.get("HUB_BROKER_PORT", DEFAULT_BROKER_PORT))
@@ -78,6 +83,7 @@ class LocalBrokerSettings:
             heap=env.get("HUB_BROKER_HEAP", "256m"),
             java_home=Path(java_home) if java_home else None,
             secure=_flag(env.get("HUB_BROKER_SECURE", "")) if secure is None else secure,
+            tls=_flag(env.get("HUB_BROKER_TLS", "")) if tls is None else tls,
         )
 
 
@@ -89,6 +95,8 @@ class KafkaSettings:
     HUB_KAFKA_SECURITY_PROTOCOL  PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL
     HUB_KAFKA_SASL_MECHANISM     e.g. SCRAM-SHA-512
     HUB_KAFKA_SASL_USERNAME, HUB_KAFKA_SASL_PASSWORD
+    HUB_KAFKA_SSL_CA             with SSL or SASL_SSL: the CA certificate (PEM file) to
+                                 trust for the broker's certificate (default: the system's)
     """
 
     bootstrap: str
@@ -96,11 +104,24 @@ class KafkaSettings:
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: str | None = None
+    ssl_ca: str | None = None
 
     @property
     def uses_sasl(self) -> bool:
         """True when clients authenticate (the broker then enforces ACLs)."""
         return self.security_protocol.upper().startswith("SASL")
+
+    @property
+    def uses_tls(self) -> bool:
+        """True when the connection is encrypted and the broker's certificate checked."""
+        return self.security_protocol.upper() in ("SSL", "SASL_SSL")
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """For Python clients: trusts HUB_KAFKA_SSL_CA, or the system CAs when unset."""
+        if not self.uses_tls:
+            return None
+        # What aiokafka.helpers.create_ssl_context builds: certificate and host name checked.
+        return ssl.create_default_context(cafile=self.ssl_ca)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:
@@ -112,6 +133,7 @@ class KafkaSettings:
             sasl_mechanism=env.get("HUB_KAFKA_SASL_MECHANISM"),
             sasl_username=env.get("HUB_KAFKA_SASL_USERNAME"),
             sasl_password=env.get("HUB_KAFKA_SASL_PASSWORD"),
+            ssl_ca=env.get("HUB_KAFKA_SSL_CA") or None,
         )
 
     def aiokafka_options(self) -> dict[str, object]:
@@ -126,6 +148,8 @@ class KafkaSettings:
                 "sasl_plain_username": self.sasl_username,
                 "sasl_plain_password": self.sasl_password,
             }
+        if self.uses_tls:
+            options["ssl_context"] = self.ssl_context()
         return options
 
     def librdkafka_options(self) -> dict[str, str]:
@@ -140,6 +164,8 @@ class KafkaSettings:
                 "sasl.username": self.sasl_username or "",
                 "sasl.password": self.sasl_password or "",
             }
+        if self.uses_tls and self.ssl_ca:
+            options["ssl.ca.location"] = self.ssl_ca
         return options
 
 

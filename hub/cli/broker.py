@@ -35,18 +35,49 @@ secure_option = click.option(
     ),
 )
 
+tls_option = click.option(
+    "--tls/--no-tls",
+    default=None,
+    help=(
+        "With --secure: SASL_SSL instead of SASL_PLAINTEXT, with a CA and a server "
+        "certificate made for this broker in <data dir>/tls/ (clients trust tls/ca.pem). "
+        "Fixed when the data dir is formatted [env HUB_BROKER_TLS; no TLS]."
+    ),
+)
 
-def _broker(port: int | None, data_dir: Path | None, secure: bool | None = None) -> LocalBroker:
-    return LocalBroker(LocalBrokerSettings.from_env(port=port, data_dir=data_dir, secure=secure))
+
+def _broker(
+    port: int | None, data_dir: Path | None, secure: bool | None = None, tls: bool | None = None
+) -> LocalBroker:
+    settings = LocalBrokerSettings.from_env(port=port, data_dir=data_dir, secure=secure, tls=tls)
+    return LocalBroker(settings)
 
 
 def _security_lines(status: dict[str, Any]) -> list[str]:
     if not status.get("secure"):
         return ["  security  none (plaintext, no ACLs)"]
-    return [
-        "  security  SASL/SCRAM-SHA-512, ACLs (`hub topics init` as admin applies them)",
+    lines = [
+        f"  security  {status['security_protocol']}, SCRAM-SHA-512, ACLs "
+        "(`hub topics init` as admin applies them)",
         f"  logins    {status['credentials_file']} (mode 0600; never printed)",
     ]
+    if status.get("ssl_ca"):
+        lines.append(f"  trust     {status['ssl_ca']} (HUB_KAFKA_SSL_CA)")
+    return lines
+
+
+def _client_environment(data: dict[str, Any]) -> str:
+    """The variables a client sets to reach this broker (the password stays in its file)."""
+    variables = [
+        f"HUB_KAFKA_BOOTSTRAP={data['bootstrap']}",
+        f"HUB_KAFKA_SECURITY_PROTOCOL={data['security_protocol']}",
+        "HUB_KAFKA_SASL_MECHANISM=SCRAM-SHA-512",
+        "HUB_KAFKA_SASL_USERNAME=<user>",
+        "HUB_KAFKA_SASL_PASSWORD=<its password from that file>",
+    ]
+    if data.get("ssl_ca"):
+        variables.append(f"HUB_KAFKA_SSL_CA={data['ssl_ca']}")
+    return " ".join(variables)
 
 
 def _render_status(out: Console, status: dict[str, Any]) -> None:
@@ -76,13 +107,20 @@ def broker() -> None:
 @port_option
 @data_dir_option
 @secure_option
+@tls_option
 @click.option("--timeout", type=float, default=90.0, show_default=True, help="Seconds to wait.")
 @json_option
-def up(
-    port: int | None, data_dir: Path | None, secure: bool | None, timeout: float, as_json: bool
+def up(  # click passes every option by name
+    *,
+    port: int | None,
+    data_dir: Path | None,
+    secure: bool | None,
+    tls: bool | None,
+    timeout: float,
+    as_json: bool,
 ) -> None:
     """Start the broker (or reuse the running one) and print its bootstrap address."""
-    local = _broker(port, data_dir, secure)
+    local = _broker(port, data_dir, secure, tls)
     out = console()
     started = time.monotonic()
     try:
@@ -101,12 +139,13 @@ def up(
         out.print(f"Kafka {data['kafka_version']} {verb} (pid {data['pid']})")
         out.print(f"bootstrap: [bold]{data['bootstrap']}[/]")
         if data["secure"]:
-            out.print(f"secured: SASL_PLAINTEXT, SCRAM-SHA-512; users {', '.join(data['users'])}")
+            users = ", ".join(data["users"])
+            out.print(f"secured: {data['security_protocol']}, SCRAM-SHA-512; users {users}")
             out.print(f"passwords: {data['credentials_file']} (mode 0600)")
+            if data["ssl_ca"]:
+                out.print(f"certificate authority: {data['ssl_ca']} (made for this broker)")
             out.print(
-                "clients: HUB_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT "
-                "HUB_KAFKA_SASL_MECHANISM=SCRAM-SHA-512 HUB_KAFKA_SASL_USERNAME=<user> "
-                "HUB_KAFKA_SASL_PASSWORD=<its password from that file>; "
+                f"clients: {_client_environment(data)}; "
                 "then `hub topics init` as admin grants the ACLs"
             )
 

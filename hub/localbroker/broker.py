@@ -8,6 +8,8 @@ that `up` started, from another shell or another run.
 With `secure` the directory is formatted with SCRAM users (credentials.py) and
 the broker enforces ACLs (config.py). The choice is recorded at format time and
 kept: a plaintext directory never turns secure, nor a secure one plaintext.
+With `tls` as well, the client listener is SASL_SSL with a certificate made for
+this broker at format time (tls.py); that choice is kept the same way.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hub.localbroker import config, credentials, process
+from hub.localbroker import config, credentials, process, tls
 from hub.localbroker.credentials import ADMIN, BrokerCredentials
 from hub.localbroker.errors import BrokerError
 from hub.localbroker.jars import KAFKA_VERSION, is_resolved, resolve_jars
 from hub.localbroker.java import find_java
 from hub.localbroker.readiness import answers_metadata
+from hub.localbroker.tls import BrokerTls
 from hub.settings import KafkaSettings, LocalBrokerSettings
 
 Progress = Callable[[str], None]
@@ -49,6 +52,9 @@ class BrokerStatus:
     started_at: str | None
     secure: bool
     credentials_file: str | None  # the SCRAM users' passwords (mode 0600), when secure
+    tls: bool
+    security_protocol: str  # what clients set as HUB_KAFKA_SECURITY_PROTOCOL
+    ssl_ca: str | None  # the CA certificate clients trust (HUB_KAFKA_SSL_CA), with TLS
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -115,6 +121,12 @@ class LocalBroker:
         formatted = self.formatted_secure()
         return self.settings.secure if formatted is None else formatted
 
+    @property
+    def tls(self) -> bool:
+        """Whether clients connect over TLS (SASL_SSL): as formatted, else as configured."""
+        formatted = credentials.formatted_tls(self._dir, self._is_formatted())
+        return self.settings.tls if formatted is None else formatted
+
     def credentials(self) -> BrokerCredentials:
         """The SCRAM users of this secured broker and their passwords."""
         return credentials.load(self.credentials_file)
@@ -136,7 +148,12 @@ class LocalBroker:
         pid = self.running_pid()
         _, started_at = self._recorded_pid()
         answering = pid is not None and self._answers(probe_timeout)
-        secure = self.secure
+        secure, encrypted = self.secure, self.secure and self.tls
+        protocol = "PLAINTEXT"
+        if secure:
+            protocol = (
+                credentials.TLS_SECURITY_PROTOCOL if encrypted else credentials.SECURITY_PROTOCOL
+            )
         return BrokerStatus(
             running=pid is not None,
             answering=answering,
@@ -148,6 +165,9 @@ class LocalBroker:
             started_at=started_at if pid is not None else None,
             secure=secure,
             credentials_file=str(self.credentials_file) if secure else None,
+            tls=encrypted,
+            security_protocol=protocol,
+            ssl_ca=str(tls.tls_paths(self._dir).ca_file) if encrypted else None,
         )
 
     def log_tail(self, lines: int = 30) -> list[str]:
@@ -158,7 +178,14 @@ class LocalBroker:
 
     def up(self, timeout: float = 90.0, progress: Progress = _quiet) -> tuple[BrokerStatus, bool]:
         """Start the broker, or reuse the one already running. Returns (status, reused)."""
+        if self.settings.tls and not self.settings.secure:
+            raise BrokerError(
+                "--tls encrypts the SASL listener of a secured broker: "
+                "use `hub broker up --secure --tls`"
+            )
         credentials.refuse_security_change(self._dir, self.formatted_secure(), self.settings.secure)
+        formatted_tls = credentials.formatted_tls(self._dir, self._is_formatted())
+        credentials.refuse_tls_change(self._dir, formatted_tls, self.settings.tls)
         if (pid := self.running_pid()) is not None:
             self._wait_until_ready(pid, None, timeout)
             return self.status(), True
@@ -173,14 +200,18 @@ class LocalBroker:
                     "choose other ports with --port or HUB_BROKER_PORT"
                 )
         formatted = self._is_formatted()
-        users = self._users(formatted)
-        self._write_config(users)
+        certificate = self._tls_material(formatted)
+        users = self._users(formatted, certificate)
+        self._write_config(users, certificate)
         classpath = ["-cp", f"{jars}/*"]
         if not formatted:
             secured = " with SASL/SCRAM users" if users is not None else ""
+            secured += " and a TLS certificate" if certificate is not None else ""
             progress(f"formatting a KRaft log directory in {self._dir}{secured}")
             self._format(str(java.executable), classpath, users)
-            credentials.record_security(self._dir, secure=users is not None)
+            credentials.record_security(
+                self._dir, secure=users is not None, tls=certificate is not None
+            )
         progress(f"starting kafka.Kafka on {self.settings.bootstrap}")
         popen = self._launch(str(java.executable), classpath)
         self._state_file.write_text(
@@ -189,7 +220,13 @@ class LocalBroker:
         self._wait_until_ready(popen.pid, popen, timeout)
         return self.status(), False
 
-    def _users(self, formatted: bool) -> BrokerCredentials | None:
+    def _tls_material(self, formatted: bool) -> BrokerTls | None:
+        """The CA and server certificate of a TLS broker: new ones before its first format."""
+        if not self.settings.tls:
+            return None
+        return tls.existing(self._dir) if formatted else tls.generate(self._dir)
+
+    def _users(self, formatted: bool, certificate: BrokerTls | None) -> BrokerCredentials | None:
         """The SCRAM users of a secured broker: new ones before its first format."""
         if not self.settings.secure:
             return None
@@ -197,13 +234,14 @@ class LocalBroker:
             return self.credentials()
         # Left by a format that failed: nothing was created with those passwords.
         self.credentials_file.unlink(missing_ok=True)
-        return credentials.generate(self.credentials_file)
+        ca = certificate.ca_file if certificate is not None else None
+        return credentials.generate(self.credentials_file, self.settings.bootstrap, ca)
 
-    def _write_config(self, users: BrokerCredentials | None) -> None:
+    def _write_config(self, users: BrokerCredentials | None, certificate: BrokerTls | None) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self._properties.touch(mode=0o600)
         self._properties.chmod(0o600)  # it holds the admin's password when secured
-        self._properties.write_text(config.server_properties(self.settings, users))
+        self._properties.write_text(config.server_properties(self.settings, users, certificate))
         (self._dir / "log4j2.properties").write_text(config.log4j2_properties(self.log_file))
 
     def _format(self, java: str, classpath: list[str], users: BrokerCredentials | None) -> None:

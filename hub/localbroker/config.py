@@ -7,7 +7,9 @@ node, and no initial rebalance delay so tests do not wait for groups.
 A secured broker (`secure`) authenticates every client on its one client
 listener with SASL/SCRAM-SHA-512 and authorizes every request with KRaft's
 StandardAuthorizer against the ACLs of hub/kafka/acl.py, denying whatever no
-ACL allows. No TLS: the broker listens on 127.0.0.1 only.
+ACL allows. With `tls` that listener is SASL_SSL, its certificate the one
+tls.py made for this broker; the broker's own connections to itself check it
+against the same CA. The controller listener stays PLAINTEXT on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hub.localbroker.credentials import ADMIN, SCRAM_MECHANISM, BrokerCredentials
+from hub.localbroker.tls import BrokerTls
 from hub.settings import LocalBrokerSettings
 
 _AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
@@ -32,23 +35,40 @@ def _plaintext_listeners(settings: LocalBrokerSettings) -> dict[str, str]:
     }
 
 
-def _secured_listeners(settings: LocalBrokerSettings, admin_password: str) -> dict[str, str]:
+def _tls(tls: BrokerTls) -> dict[str, str]:
+    return {
+        # A PEM keystore: the unencrypted PKCS#8 key and the chain, one file of mode 0600.
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(tls.keystore_file),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls.ca_file),
+        "ssl.enabled.protocols": "TLSv1.3,TLSv1.2",
+        "ssl.endpoint.identification.algorithm": "https",
+        "ssl.client.auth": "none",  # clients prove who they are with SCRAM
+    }
+
+
+def _secured_listeners(
+    settings: LocalBrokerSettings, admin_password: str, tls: BrokerTls | None
+) -> dict[str, str]:
+    listener = "SASL_SSL" if tls is not None else "SASL_PLAINTEXT"
     login = (
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
         f'username="{ADMIN}" password="{admin_password}";'
     )
     return {
         "listeners": (
-            f"SASL_PLAINTEXT://127.0.0.1:{settings.port},"
+            f"{listener}://127.0.0.1:{settings.port},"
             f"CONTROLLER://127.0.0.1:{settings.controller_port}"
         ),
-        "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{settings.port}",
-        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "advertised.listeners": f"{listener}://127.0.0.1:{settings.port}",
+        "inter.broker.listener.name": listener,
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{listener}:{listener}",
         "sasl.enabled.mechanisms": SCRAM_MECHANISM,
         "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
-        f"listener.name.sasl_plaintext.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": login,
+        f"listener.name.{listener.lower()}.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": login,
+        **(_tls(tls) if tls is not None else {}),
         "authorizer.class.name": _AUTHORIZER,
         # admin: the tool identity that creates topics and ACLs (and the broker's own login).
         # ANONYMOUS: the controller listener cannot use SCRAM (its users live in the
@@ -65,13 +85,18 @@ def _secured_listeners(settings: LocalBrokerSettings, admin_password: str) -> di
 
 
 def server_properties(
-    settings: LocalBrokerSettings, credentials: BrokerCredentials | None = None
+    settings: LocalBrokerSettings,
+    credentials: BrokerCredentials | None = None,
+    tls: BrokerTls | None = None,
 ) -> str:
-    """server.properties for `settings`; a secured broker needs its `credentials`."""
+    """server.properties for `settings`; a secured broker needs its `credentials`,
+    a TLS one its `tls` material."""
     if settings.secure and credentials is None:
         raise ValueError("a secured broker needs its credentials (the admin's login)")
+    if settings.tls and tls is None:
+        raise ValueError("a TLS broker needs its certificate (tls.py)")
     listeners = (
-        _secured_listeners(settings, credentials.password(ADMIN))
+        _secured_listeners(settings, credentials.password(ADMIN), tls if settings.tls else None)
         if settings.secure and credentials is not None
         else _plaintext_listeners(settings)
     )
