@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import ssl
 
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
@@ -18,16 +17,15 @@ def security_of(settings: KafkaSettings) -> BaseSecurity | None:
     protocol = settings.security_protocol.upper()
     if protocol == "PLAINTEXT":
         return None
-    use_ssl = protocol in ("SSL", "SASL_SSL")
+    # Trusts HUB_KAFKA_SSL_CA (a local broker's own CA), else the system's CAs.
+    context = settings.ssl_context()
     if not protocol.startswith("SASL"):
-        return BaseSecurity(ssl_context=ssl.create_default_context())
+        return BaseSecurity(ssl_context=context)
     mechanism = _SASL.get((settings.sasl_mechanism or "").upper())
     if mechanism is None:
         raise ValueError(f"unsupported SASL mechanism {settings.sasl_mechanism!r}")
     return mechanism(
-        settings.sasl_username or "",
-        settings.sasl_password or "",
-        ssl_context=ssl.create_default_context() if use_ssl else None,
+        settings.sasl_username or "", settings.sasl_password or "", ssl_context=context
     )
 
 
