@@ -12,7 +12,7 @@ from hub.kafka.service import HubService
 from hub.ops.dlq import DeadLetter, dead_letters, redrive_record
 from hub.settings import KafkaSettings, SigningSettings
 from hub.signing import HUB_ORG, load_signer
-from tests.events import case_registered, event, example, new_case_id
+from tests.events import Event, case_registered, event, example, new_case_id
 from tests.kafka_io import collect, send
 
 pytestmark = pytest.mark.integration
@@ -35,16 +35,22 @@ def _audit(kafka: KafkaSettings, case_id: str, count: int) -> list[dict[str, obj
     return [orjson.loads(r.value or b"{}") for r in records]
 
 
-def test_a_fixed_redrive_is_delivered_and_audited_as_redriven(
-    hub: HubService, topics: KafkaSettings
-) -> None:
+def _dead_lettered_leave(kafka: KafkaSettings) -> tuple[str, Event, dict[str, object], DeadLetter]:
+    """A registered case whose leave.granted KODA sent broken: in hub.dlq, and its fix."""
     case_id = new_case_id()
     broken, fixed = _broken_leave(case_id)
     leave = event("leave.granted", 1, "koda", fixed)
-    send(topics, [case_registered(case_id)])
-    collect(topics, "egress.courts", {case_id.encode()}, 1)
-    send(topics, [type(leave)(leave.topic, leave.key, broken, leave.headers, leave.event_id)])
-    [letter] = _letters(topics, case_id, 1)
+    send(kafka, [case_registered(case_id)])
+    collect(kafka, "egress.courts", {case_id.encode()}, 1)
+    send(kafka, [type(leave)(leave.topic, leave.key, broken, leave.headers, leave.event_id)])
+    [letter] = _letters(kafka, case_id, 1)
+    return case_id, leave, fixed, letter
+
+
+def test_a_fixed_redrive_is_delivered_and_audited_as_redriven(
+    hub: HubService, topics: KafkaSettings
+) -> None:
+    case_id, leave, fixed, letter = _dead_lettered_leave(topics)
     assert (letter.reason, letter.path) == ("SCHEMA_INVALID", "/window")
 
     hub_key = load_signer(SigningSettings.from_env().private_dir, HUB_ORG)
@@ -61,13 +67,7 @@ def test_a_fixed_redrive_is_delivered_and_audited_as_redriven(
 def test_an_unchanged_redrive_is_refused_again_for_the_same_reason(
     hub: HubService, topics: KafkaSettings
 ) -> None:
-    case_id = new_case_id()
-    broken, fixed = _broken_leave(case_id)
-    leave = event("leave.granted", 1, "koda", fixed)
-    send(topics, [case_registered(case_id)])
-    collect(topics, "egress.courts", {case_id.encode()}, 1)
-    send(topics, [type(leave)(leave.topic, leave.key, broken, leave.headers, leave.event_id)])
-    [letter] = _letters(topics, case_id, 1)
+    case_id, _leave, _fixed, letter = _dead_lettered_leave(topics)
 
     publish(topics, [redrive_record(letter, "operator-2")])
 
@@ -99,13 +99,7 @@ def test_a_redrive_cannot_launder_a_spoofed_source(hub: HubService, topics: Kafk
 def test_a_fixed_value_not_signed_by_the_hub_is_refused_on_redrive(
     hub: HubService, topics: KafkaSettings
 ) -> None:
-    case_id = new_case_id()
-    broken, fixed = _broken_leave(case_id)
-    leave = event("leave.granted", 1, "koda", fixed)
-    send(topics, [case_registered(case_id)])
-    collect(topics, "egress.courts", {case_id.encode()}, 1)
-    send(topics, [type(leave)(leave.topic, leave.key, broken, leave.headers, leave.event_id)])
-    [letter] = _letters(topics, case_id, 1)
+    case_id, _leave, fixed, letter = _dead_lettered_leave(topics)
 
     # Unsigned by the hub, the changed bytes no longer match koda's signature.
     publish(topics, [redrive_record(letter, "operator-4", json.dumps(fixed).encode())])
