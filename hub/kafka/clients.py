@@ -68,6 +68,7 @@ def reader(settings: KafkaSettings, **extra: Any) -> Consumer:
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "enable.partition.eof": True,
+            "fetch.wait.max.ms": 10,  # reading to the end: do not wait for more to come
             "logger": LOG,
             **extra,
         }
