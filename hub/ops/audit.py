@@ -84,16 +84,26 @@ def chain_breaks(records: Sequence[ConsumedRecord]) -> list[AuditProblem]:
     return problems
 
 
-def _accounting(
-    audits: Iterable[dict[str, Any]], ingress_records: Sequence[ConsumedRecord]
-) -> tuple[list[AuditProblem], dict[str, int]]:
+def outcomes_by_ingress(
+    audits: Iterable[dict[str, Any]],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """Per ingress position (`topic/partition/offset`): its final outcomes (ACCEPT,
+    REJECT, DEDUPE) and its PARK record. A position parked with no final outcome is
+    still waiting for its reference (`hub parked`)."""
     final: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    parked: set[str] = set()
+    parked: dict[str, dict[str, Any]] = {}
     for audit in audits:
         if audit["action"] in FINAL:
             final[audit["ingress"]].append(audit)
         elif audit["action"] == "PARK":
-            parked.add(audit["ingress"])  # alert repeats and escalations have no ingress
+            parked[audit["ingress"]] = audit  # alert repeats and escalations have no ingress
+    return final, parked
+
+
+def _accounting(
+    audits: Iterable[dict[str, Any]], ingress_records: Sequence[ConsumedRecord]
+) -> tuple[list[AuditProblem], dict[str, int]]:
+    final, parked = outcomes_by_ingress(audits)
     problems = []
     counts = {"ACCEPT": 0, "REJECT": 0, "DEDUPE": 0, "parked": 0}
     for record in ingress_records:
