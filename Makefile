@@ -6,7 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration kafka clean
+.PHONY: demo test lint unit integration kafka clean chromium axe-core
+
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads:
+# TRAPS.md) and inject axe-core, pinned by tests/browser/package-lock.json.
+CHROMIUM  := /usr/bin/chromium
+BROWSER   := tests/browser
+AXE_STAMP := $(BROWSER)/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/hub demo
 
 ## test: lint, type check and the whole suite against a real Kafka broker
-test: $(STAMP) lint
+test: $(STAMP) chromium axe-core lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -32,6 +38,29 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest -m "integration or e2e"
+
+## chromium: Debian's Chromium for the browser tests, installed once
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "$(CHROMIUM) is missing: install Debian's chromium package as root" \
+		"(apt-get install chromium); the browser tests need it" >&2; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "$(CHROMIUM) is missing and there is no" \
+		"apt-get: install Chromium at $(CHROMIUM) by hand" >&2; exit 1; }; \
+	echo "Installing Debian's chromium for the browser tests"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium >/dev/null
+	@test -x $(CHROMIUM) || { echo "apt-get installed chromium but $(CHROMIUM) is not there" >&2; exit 1; }
+
+## axe-core: the accessibility checker the browser tests inject, at the locked version
+axe-core: $(AXE_STAMP)
+
+$(AXE_STAMP): $(BROWSER)/package-lock.json $(BROWSER)/package.json
+	npm ci --prefix $(BROWSER) --no-audit --no-fund --loglevel=error
+	touch $(AXE_STAMP)
 
 ## kafka: a local broker for development (hub broker down stops it)
 kafka: $(STAMP)
