@@ -22,6 +22,7 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 
 from hub.pipeline.audit import AuditDraft, Output
+from hub.pipeline.operator import OPERATOR
 from hub.pipeline.records import IngressRecord
 
 
@@ -74,6 +75,8 @@ class HubMetrics:
 
     def decided(self, record: IngressRecord, outputs: Sequence[Output], now_ms: int) -> None:
         decision = next((o for o in reversed(outputs) if isinstance(o, AuditDraft)), None)
+        if decision is not None and decision.action == OPERATOR:
+            return  # an operator's action on a dead letter, not an event
         labels = {
             "event.type": (record.header("ce_type") or b"unknown").decode(errors="replace")[:80],
             "outcome": decision.action if decision else "NONE",

@@ -7,7 +7,9 @@ Three checks, each over what is committed in Kafka:
   reported with its sequence number.
 - accounting: every ingress record (and every re-drive) ends in exactly one
   ACCEPT, REJECT or DEDUPE, or is still parked; its digest matches the bytes on
-  the ingress topic, so the original cannot have been altered.
+  the ingress topic, so the original cannot have been altered. An operator's
+  action on a dead letter (a `hub.redrive` record with `hub_operator_action`)
+  ends in OPERATOR, or REJECT when malformed, and nothing else does.
 - deliveries: every delivery and receipt an audit record names is on its
   egress topic at the partition and offset given, with the same id; an
   event's recipients are those its route names (a retraction's or
@@ -27,10 +29,11 @@ import orjson
 from hub.kafka.io import ConsumedRecord, read_topic
 from hub.kafka.topology import AGENCIES, AUDIT, DLQ, REDRIVE, egress, ingress
 from hub.pipeline.audit import GENESIS, digest, record_hash
+from hub.pipeline.operator import OPERATOR, is_operator_action
 from hub.pipeline.route import Routes, UnknownRouteError
 from hub.settings import KafkaSettings
 
-FINAL = frozenset({"ACCEPT", "REJECT", "DEDUPE"})
+FINAL = frozenset({"ACCEPT", "REJECT", "DEDUPE", OPERATOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class AuditReport:
     parked: int
     deliveries_checked: int
     problems: tuple[AuditProblem, ...] = field(default_factory=tuple)
+    operator_actions: int = 0  # operators' actions on dead letters, audited as OPERATOR
 
     @property
     def ok(self) -> bool:
@@ -105,27 +109,34 @@ def _accounting(
 ) -> tuple[list[AuditProblem], dict[str, int]]:
     final, parked = outcomes_by_ingress(audits)
     problems = []
-    counts = {"ACCEPT": 0, "REJECT": 0, "DEDUPE": 0, "parked": 0}
+    counts = {"ACCEPT": 0, "REJECT": 0, "DEDUPE": 0, OPERATOR: 0, "parked": 0}
     for record in ingress_records:
         position = f"{record.topic}/{record.partition}/{record.offset}"
         outcomes = final.get(position, [])
         if len(outcomes) == 1:
-            counts[outcomes[0]["action"]] += 1
-            if outcomes[0]["digest"] != digest(record.value):
-                problems.append(
-                    AuditProblem(
-                        "accounting",
-                        None,
-                        outcomes[0]["sequence"],
-                        f"{position}: digest differs from the record",
-                    )
-                )
+            [outcome] = outcomes
+            counts[outcome["action"]] += 1
+            problem = _outcome_problem(record, outcome)
+            if problem is not None:
+                message = f"{position}: {problem}"
+                problems.append(AuditProblem("accounting", None, outcome["sequence"], message))
         elif not outcomes and position in parked:
             counts["parked"] += 1
         else:
             what = "no outcome" if not outcomes else f"{len(outcomes)} outcomes"
             problems.append(AuditProblem("accounting", None, None, f"{position}: {what}"))
     return problems, counts
+
+
+def _outcome_problem(record: ConsumedRecord, outcome: Mapping[str, Any]) -> str | None:
+    """Why `outcome` cannot be the final word on `record`, if it cannot."""
+    if outcome["digest"] != digest(record.value):
+        return "digest differs from the record"
+    if is_operator_action(record) and outcome["action"] not in (OPERATOR, "REJECT"):
+        return f"an operator's action ended in {outcome['action']}"
+    if outcome["action"] == OPERATOR and not is_operator_action(record):
+        return "an OPERATOR record for a record that is no operator's action"
+    return None
 
 
 def _deliveries(
@@ -216,5 +227,6 @@ def verify_audit(settings: KafkaSettings, routes: Routes) -> AuditReport:
         deduplicated=counts["DEDUPE"],
         parked=counts["parked"],
         deliveries_checked=checked,
+        operator_actions=counts[OPERATOR],
         problems=tuple(problems + accounting + delivery_problems),
     )

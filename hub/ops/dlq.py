@@ -18,6 +18,7 @@ import orjson
 from hub.kafka.io import ConsumedRecord, read_topic
 from hub.kafka.topology import DLQ, REDRIVE
 from hub.pipeline.records import (
+    OPERATOR_ACTION_HEADER,
     ORIGINAL_TOPIC_HEADER,
     REDRIVE_BY_HEADER,
     REDRIVE_OF_HEADER,
@@ -27,7 +28,9 @@ from hub.pipeline.records import (
 from hub.settings import KafkaSettings
 from hub.signing import EventSigner
 
-HUB_HEADERS = frozenset({ORIGINAL_TOPIC_HEADER, REDRIVE_OF_HEADER, REDRIVE_BY_HEADER})
+HUB_HEADERS = frozenset(
+    {ORIGINAL_TOPIC_HEADER, REDRIVE_OF_HEADER, REDRIVE_BY_HEADER, OPERATOR_ACTION_HEADER}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,5 +150,10 @@ def redrive_record(
         (REDRIVE_OF_HEADER, f"{DLQ}/{letter.position}".encode()),
         (REDRIVE_BY_HEADER, operator.encode()),
     )
-    key = letter.original_key or (letter.case_id.encode() if letter.case_id else None)
-    return OutgoingRecord(REDRIVE, key, value, headers)
+    return OutgoingRecord(REDRIVE, redrive_key(letter), value, headers)
+
+
+def redrive_key(letter: DeadLetter) -> bytes | None:
+    """The key of every `hub.redrive` record about `letter` (re-drives and operators'
+    actions): one partition, so one hub instance decides them in order, in one chain."""
+    return letter.original_key or (letter.case_id.encode() if letter.case_id else None)

@@ -34,6 +34,7 @@ from hub.pipeline.amendments import (
 )
 from hub.pipeline.decode import DEFAULT_MAX_EVENT_BYTES, decode_value
 from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy, copies_of
+from hub.pipeline.operator import is_operator_action, operator_action
 from hub.pipeline.outcomes import (
     Accepted,
     Confirmation,
@@ -94,9 +95,8 @@ class Pipeline:
         self.alerts = AlertDesk(routes, alerts or AlertPolicy(), alert_copies)
 
     def decide(self, record: IngressRecord, state: PartitionState, now_ms: int) -> Outcome:
-        if record.size > self.limits.max_event_bytes:
-            size = f"{record.size} bytes; the limit is {self.limits.max_event_bytes}"
-            return Rejected(Rejection(RejectReason.OVERSIZE, f"key, headers and value are {size}"))
+        if (unread := self._without_envelope(record)) is not None:
+            return unread
         try:
             envelope = from_headers(record.headers)
         except EnvelopeError as error:
@@ -109,6 +109,17 @@ class Pipeline:
         if state.is_duplicate(envelope):
             return Duplicate(envelope)
         return self._checked(record, envelope, data, state, now_ms)
+
+    def _without_envelope(self, record: IngressRecord) -> Outcome | None:
+        """Decided before reading an envelope: too big, or an operator's action on a dead
+        letter (audited only; a malformed one is rejected, with no receipt)."""
+        if record.size > self.limits.max_event_bytes:
+            size = f"{record.size} bytes; the limit is {self.limits.max_event_bytes}"
+            return Rejected(Rejection(RejectReason.OVERSIZE, f"key, headers and value are {size}"))
+        if is_operator_action(record):
+            acted = operator_action(record)
+            return Rejected(acted) if isinstance(acted, Rejection) else acted
+        return None
 
     def _sender_problem(
         self, record: IngressRecord, envelope: Envelope, now_ms: int

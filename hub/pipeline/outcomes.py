@@ -10,6 +10,7 @@ from hub.envelope import Envelope
 from hub.pipeline.alert_states import TrackedAlert
 from hub.pipeline.deliveries import DeliveredEvent, RecipientCopy
 from hub.pipeline.reasons import RejectReason
+from hub.pipeline.records import OperatorAction
 from hub.pipeline.registry import CaseFacts
 
 
@@ -112,4 +113,18 @@ class AlertAttempt:
     copies: tuple[RecipientCopy, ...] = ()
 
 
-Outcome = Accepted | Rejected | Duplicate | Parked
+@dataclass(frozen=True, slots=True)
+class OperatorActed:
+    """An operator's action on a dead letter (`target`: `hub.dlq/<partition>/<offset>`):
+    audited, nothing else (hub/pipeline/operator.py)."""
+
+    action: OperatorAction
+    operator: str
+    target: str
+    case_id: str | None = None
+    field: str | None = None  # a JSON pointer: a reveal names the path, never the value
+    note: str | None = None  # may hold personal data: only its digest is audited
+    at_ms: int | None = None
+
+
+Outcome = Accepted | Rejected | Duplicate | Parked | OperatorActed

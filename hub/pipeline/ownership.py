@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from hub.envelope import Envelope
+from hub.kafka.topology import AGENCIES
 
 INGRESS_PREFIX = "ingress."
+
+
+def agency_of(topic: str) -> str | None:
+    """The agency owning an ingress topic; None for any other topic."""
+    agency = topic.removeprefix(INGRESS_PREFIX)
+    return agency if agency in AGENCIES else None
 
 
 def ownership_problem(topic: str, envelope: Envelope, producers: Collection[str]) -> str | None:

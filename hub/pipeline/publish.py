@@ -7,7 +7,8 @@ sender (and for a `delivery.confirmed`, DELIVERED or FAILED_RECEIVER to the
 original's sender) and an audit record. Rejected: a `hub.dlq` record, a
 REJECTED receipt and an audit record. Duplicate: the receipt again and an
 audit record. Parked: the parked event in the registry, a PENDING receipt and
-an audit record. Every audit record names the records it accounts for.
+an audit record. An operator's action on a dead letter (OperatorActed): only an
+OPERATOR audit record. Every audit record names the records it accounts for.
 """
 
 from __future__ import annotations
@@ -18,21 +19,23 @@ from typing import Any
 import orjson
 
 from hub.envelope import TYPE_PREFIX, Envelope, to_headers
-from hub.kafka.topology import AGENCIES, egress
+from hub.kafka.topology import egress
 from hub.pipeline.alert_records import AlertWriter
 from hub.pipeline.alerts import VICTIM_ALERT
 from hub.pipeline.audit import AuditDraft, Output, digest
 from hub.pipeline.deliveries import HUB_SENDER
 from hub.pipeline.dlq import dead_letter
+from hub.pipeline.operator import OPERATOR, audit_fields
 from hub.pipeline.outcomes import (
     Accepted,
     Confirmation,
     Duplicate,
+    OperatorActed,
     Outcome,
     Parked,
     Rejected,
 )
-from hub.pipeline.ownership import INGRESS_PREFIX
+from hub.pipeline.ownership import agency_of
 from hub.pipeline.reasons import RejectReason, receiver_failure_action
 from hub.pipeline.receipts import RECEIPT, Receipts, ReceiptStatus, instant
 from hub.pipeline.records import (
@@ -72,8 +75,7 @@ def _event_fields(envelope: Envelope | None, record: IngressRecord) -> dict[str,
 
 def sender_of(record: IngressRecord) -> str | None:
     """The agency that sent the record: the owner of the ingress topic it first came on."""
-    agency = record.origin_topic.removeprefix(INGRESS_PREFIX)
-    return agency if agency in AGENCIES else None
+    return agency_of(record.origin_topic)
 
 
 Named = list[tuple[dict[str, Any], OutgoingRecord]]
@@ -90,6 +92,9 @@ class Publisher:
     def records_for(
         self, outcome: Outcome, record: IngressRecord, state: PartitionState, now_ms: int
     ) -> list[Output]:
+        if isinstance(outcome, OperatorActed):  # audited, nothing else
+            draft = AuditDraft(state.audit, OPERATOR, audit_fields(outcome, record), now_ms)
+            return [draft]
         fields = _event_fields(getattr(outcome, "envelope", None), record)
         sender = sender_of(record)
         match outcome:

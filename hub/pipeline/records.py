@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from hub.kafka.topology import REDRIVE
@@ -12,6 +13,18 @@ Headers = tuple[tuple[str, bytes | None], ...]
 ORIGINAL_TOPIC_HEADER = "hub_original_topic"
 REDRIVE_OF_HEADER = "hub_redrive_of"
 REDRIVE_BY_HEADER = "hub_redrive_by"
+# Set instead of re-driving: an operator's action on the dead letter (lock, close, ...),
+# which the hub only audits (hub/pipeline/operator.py).
+OPERATOR_ACTION_HEADER = "hub_operator_action"
+
+
+class OperatorAction(enum.StrEnum):
+    """What an operator can do to a dead letter besides re-driving it."""
+
+    LOCK = "LOCK"
+    UNLOCK = "UNLOCK"
+    CLOSE = "CLOSE"
+    REVEAL = "REVEAL"
 
 
 def header(headers: Headers, name: str) -> str | None:
