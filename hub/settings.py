@@ -169,7 +169,7 @@ class KafkaSettings:
         return options
 
 
-def _config_home(env: Mapping[str, str]) -> Path:
+def config_home(env: Mapping[str, str]) -> Path:
     return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
 
 
@@ -194,7 +194,7 @@ class SigningSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SigningSettings:
         env = os.environ if env is None else env
-        private = env.get("HUB_SIGNING_KEYS_DIR") or _config_home(env) / "justice-hub" / "keys"
+        private = env.get("HUB_SIGNING_KEYS_DIR") or config_home(env) / "justice-hub" / "keys"
         return cls(
             jwks_dir=Path(env.get("HUB_JWKS_DIR") or default_jwks_dir()),
             private_dir=Path(private),

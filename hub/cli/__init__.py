@@ -14,11 +14,14 @@ from hub.cli.audit import audit
 from hub.cli.bench import bench
 from hub.cli.broker import broker
 from hub.cli.connector import connector
+from hub.cli.console import console
 from hub.cli.contracts import contracts
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
+from hub.cli.flow import flow_command
 from hub.cli.keys import keys
 from hub.cli.output import fail
+from hub.cli.parked import parked_command
 from hub.cli.receipts import receipts
 from hub.cli.replay import replay_command
 from hub.cli.run import run
@@ -51,10 +54,13 @@ main.add_command(audit)
 main.add_command(bench)
 main.add_command(broker)
 main.add_command(connector)
+main.add_command(console)
 main.add_command(contracts)
 main.add_command(demo)
 main.add_command(dlq)
+main.add_command(flow_command)
 main.add_command(keys)
+main.add_command(parked_command)
 main.add_command(receipts)
 main.add_command(replay_command)
 main.add_command(run)
