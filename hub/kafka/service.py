@@ -131,7 +131,9 @@ class HubService:
         self._publish_key_sets(producer)
         # Dynamic membership: a stopping instance leaves the group at once; a killed one
         # is noticed after the session timeout and its partitions move on.
-        consumer = transactional_consumer(self.settings, GROUP_ID, **{"session.timeout.ms": 10_000})
+        # client.id names the instance in the group's description (`hub flow`, the console).
+        options = {"session.timeout.ms": 10_000, "client.id": f"{GROUP_ID}-{self.instance_id}"}
+        consumer = transactional_consumer(self.settings, GROUP_ID, **options)
         self._consumer = consumer
         consumer.subscribe(
             INGRESS_TOPICS,
