@@ -61,7 +61,8 @@ def render_flow(out: Console, data: dict[str, Any]) -> None:
     )
     out.print(
         table(
-            f"Hub instances: group {data['groupState']}",
+            f"Hub instances: group {data['groupState']}"
+            + (f" ({data['instancesProblem']})" if "instancesProblem" in data else ""),
             ["member", "client", "host", "partitions", "ready"],
             (
                 [

@@ -24,6 +24,7 @@ from hub.console.masking import personal_fields
 from hub.console.pages import audit, case, flow, sign_in, work
 from hub.console.users import load_users
 from hub.console.web import SignInRequiredError, render
+from hub.kafka.io import KafkaUnreachableError
 from hub.pipeline.route import default_routes_path, load_routes
 
 _HERE = Path(__file__).parent
@@ -67,6 +68,11 @@ async def _http_error(request: Request, error: Exception) -> Response:
     )
 
 
+async def _kafka_unreachable(request: Request, error: Exception) -> Response:
+    """Kafka not answering is the one failure an operator can expect at night: say so."""
+    return render(request, "error.html", 503, status=503, detail=str(error))
+
+
 def _utc(milliseconds: int | None) -> str:
     if milliseconds is None:
         return "-"
@@ -96,7 +102,11 @@ def create_app(config: ConsoleConfig, catalogue: Catalogue | None = None) -> Sta
                 https_only=config.secure_cookies,
             ),
         ],
-        exception_handlers={SignInRequiredError: _sign_in_first, HTTPException: _http_error},
+        exception_handlers={
+            SignInRequiredError: _sign_in_first,
+            HTTPException: _http_error,
+            KafkaUnreachableError: _kafka_unreachable,
+        },
     )
     state: Any = app.state
     state.config = config

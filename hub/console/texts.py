@@ -30,6 +30,7 @@ _TEXTS: Mapping[str, tuple[str, str]] = {  # key: (nb, en)
         "Your role does not give access to this page.",
     ),
     "not_found": ("Fant ikke", "Not found"),
+    "unavailable": ("Kafka svarer ikke", "Kafka does not answer"),
     "bad_request": ("Ugyldig forespørsel", "Bad request"),
     "csrf_refused": (
         "Skjemaet manglet et gyldig sikkerhetsmerke (CSRF). Last siden på nytt og prøv igjen.",

@@ -224,7 +224,13 @@ def hub_instances(settings: KafkaSettings) -> dict[str, Any]:
     one partition while the group is Stable (not in the middle of a rebalance)."""
     admin = admin_client(settings)
     [future] = admin.describe_consumer_groups([GROUP_ID], request_timeout=_ADMIN_TIMEOUT).values()
-    group = _result(future, settings)
+    try:
+        group = future.result(_ADMIN_TIMEOUT)
+    except KafkaException as failure:
+        # A new broker's group coordinator may still be loading: the counts are still
+        # worth showing, so the instances are reported unknown rather than failing it all.
+        problem = failure.args[0].str()
+        return {"groupState": "Unknown", "instances": [], "instancesProblem": problem}
     state = _STATE_NAMES.get(group.state, str(group.state))
     instances = []
     for member in sorted(group.members, key=lambda m: m.member_id):

@@ -55,23 +55,23 @@ def _answers(url: str) -> bool:
 
 @contextlib.contextmanager
 def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Console]:
-    """`hub console --port P` until the block ends; its output is shown if it fails to start."""
+    """`hub console --port P` until the block ends; its log is printed if it had an error."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "console", "--port", str(port)],
-        env={**os.environ, **env, "HUB_CONSOLE_USERS": str(users_file)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = users_file.with_name("console.log")
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "console", "--port", str(port)],
+            env={**os.environ, **env, "HUB_CONSOLE_USERS": str(users_file)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while not _answers(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                output = process.communicate(timeout=10)[0]
-                raise AssertionError(f"hub console did not start:\n{output[-3000:]}")
+                raise AssertionError(f"hub console did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)
         yield Console(url, users_file)
     finally:
@@ -81,3 +81,6 @@ def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Consol
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+        output = log_path.read_text()
+        if "Traceback" in output:  # shown with the failing test's captured output
+            print(f"hub console's log ({log_path}):\n{output[-6000:]}", file=sys.stderr)

@@ -112,11 +112,31 @@ def test_a_viewer_sees_the_flow_fill_while_the_demo_runs_and_nothing_more(
     assert summary["events_published"] > 3 * 3
     assert int(page.locator("#total-delivered").inner_text()) > 0
     assert_accessible(page, "flow")
+    assert not IDENTITY_NUMBER.search(page.content()), "an identity number on the flow page"
     _screenshot(page, "flow", tmp_path)
     for path in ("/work", "/work/dlq/0/0", "/case", "/audit"):
         response = page.goto(path)
         assert response is not None and response.status == 403, path
     assert_accessible(page, "403")
+
+
+def test_the_sign_in_page_speaks_norwegian_by_default_and_passes_axe(
+    new_page: PageOpener, console: Console
+) -> None:
+    page = new_page(base_url=console.url, locale="nb-NO")
+    page.goto("/flow")  # not signed in: sent to the sign-in form, and back after it
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logg inn")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert_accessible(page, "sign-in (nb)")
+    page.get_by_label("Bruker-id").fill("vera.viewer")
+    page.get_by_label("Passord").fill("not the password at all")
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("alert")).to_have_text("Feil bruker-id eller passord.")
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Flyt")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Flow")
 
 
 def _rejected_police_case(kafka: KafkaSettings) -> tuple[str, dict[str, object]]:
