@@ -31,6 +31,11 @@ Runner = tuple[Loop, threading.Event, str]  # the loop, set when it has its part
 _WRITE_CHUNK = 50_000  # below librdkafka's default local queue of 100,000 messages
 # The throwaway broker's place and ports are its own; its heap and jars are the user's.
 _BROKER_PLACE = ("HUB_BROKER_PORT", "HUB_BROKER_CONTROLLER_PORT", "HUB_BROKER_DIR")
+# Unless HUB_BROKER_HEAP says otherwise. With the development default of 256 MB the
+# broker's old generation was full ~20 s into a run and every young collection became
+# a full one, ~100 ms each (jstat), stalls that showed in every latency tail
+# (docs/BENCHMARKS.md). Kafka's own start script gives a broker 1 GB.
+BENCH_BROKER_HEAP = "1g"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +43,14 @@ class BenchBroker:
     settings: KafkaSettings
     own: bool  # a throwaway broker started for this run
     kafka_version: str | None  # known for the throwaway broker only
+    heap: str | None = None  # the throwaway broker's JVM heap
 
     def as_dict(self) -> dict[str, object]:
         return {
             "bootstrap": self.settings.bootstrap,
             "own": self.own,
             "kafka_version": self.kafka_version,
+            "heap": self.heap,
         }
 
 
@@ -58,13 +65,15 @@ def bench_broker(progress: Progress) -> Iterator[BenchBroker]:
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as data_dir:
         env = {k: v for k, v in os.environ.items() if k not in _BROKER_PLACE}
         env["HUB_BROKER_CONTROLLER_PORT"] = str(free_port())
+        env.setdefault("HUB_BROKER_HEAP", BENCH_BROKER_HEAP)
         broker = LocalBroker(
             LocalBrokerSettings.from_env(env, port=free_port(), data_dir=Path(data_dir))
         )
         progress(f"starting a throwaway broker on {broker.settings.bootstrap} in {data_dir}")
         try:
             status, _ = broker.up(progress=progress)
-            yield BenchBroker(KafkaSettings(bootstrap=status.bootstrap), True, KAFKA_VERSION)
+            settings = KafkaSettings(bootstrap=status.bootstrap)
+            yield BenchBroker(settings, True, KAFKA_VERSION, broker.settings.heap)
         finally:
             broker.down()
 

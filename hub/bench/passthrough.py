@@ -26,7 +26,7 @@ from confluent_kafka import (
 )
 
 from hub.bench.offsets import Position
-from hub.kafka.clients import transactional_consumer, transactional_producer
+from hub.kafka.clients import next_batch, transactional_consumer, transactional_producer
 from hub.kafka.service import INGRESS_TOPICS, next_offsets
 from hub.kafka.topology import AGENCIES, DEFAULT_PARTITIONS, TopicSpec, ingress
 from hub.settings import KafkaSettings
@@ -84,7 +84,7 @@ class PassThrough:
             producer.flush(10)
 
     def _one_batch(self, consumer: Consumer, producer: Producer) -> None:
-        messages = consumer.consume(num_messages=self.batch_size, timeout=0.05)
+        messages = next_batch(consumer, self.batch_size, wait=0.05)
         records = [message for message in messages if message.error() is None]
         if not records:
             return

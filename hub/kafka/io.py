@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -18,7 +18,7 @@ from confluent_kafka import (
 )
 
 from hub.kafka.clients import LOG
-from hub.pipeline.records import IngressRecord, OutgoingRecord
+from hub.pipeline.records import Headers, IngressRecord, OutgoingRecord
 from hub.settings import KafkaSettings
 
 
@@ -144,14 +144,22 @@ def read_topic(
 
 def consumed(message: Message) -> ConsumedRecord:
     """A librdkafka message as a plain value (header values as bytes)."""
-    raw = message.headers() or []
-    pairs = raw.items() if isinstance(raw, dict) else raw
     return IngressRecord(
         message.topic() or "",
         message.partition() or 0,
         message.offset() or 0,
         message.key(),
         message.value(),
-        tuple((name, value.encode() if isinstance(value, str) else value) for name, value in pairs),
+        header_pairs(message),
         message.timestamp()[1],
     )
+
+
+def header_pairs(message: Message) -> Headers:
+    """A message's headers as (name, bytes) pairs."""
+    raw = message.headers() or []
+    if isinstance(raw, list):
+        # A consumed message's are (str, bytes | None) pairs already: converting each
+        # pair again took a third of `hub replay`'s time (docs/BENCHMARKS.md).
+        return tuple(cast(list[tuple[str, bytes | None]], raw))
+    return tuple((k, v.encode() if isinstance(v, str) else v) for k, v in raw.items())

@@ -29,7 +29,7 @@ from opentelemetry.trace import SpanKind, Tracer
 
 from hub.kafka.admin import admin_client
 from hub.kafka.batch import BatchWriter, DeliveryFailedError
-from hub.kafka.clients import transactional_consumer, transactional_producer
+from hub.kafka.clients import next_batch, transactional_consumer, transactional_producer
 from hub.kafka.io import consumed
 from hub.kafka.metrics import HubMetrics
 from hub.kafka.restore import restore_partitions
@@ -157,7 +157,7 @@ class HubService:
         producer.commit_transaction(60)
 
     def _one_batch(self, consumer: Consumer, producer: Producer) -> None:
-        messages = consumer.consume(num_messages=self.batch_size, timeout=0.05)
+        messages = next_batch(consumer, self.batch_size, wait=0.05)
         records = []
         for message in messages:
             if (error := message.error()) is None:
