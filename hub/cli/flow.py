@@ -51,6 +51,7 @@ def render_flow(out: Console, data: dict[str, Any]) -> None:
     out.print(
         table(
             f"Consumer lag: {data['totalLag']} in all"
+            + (f" ({data['lagProblem']})" if "lagProblem" in data else "")
             + ("" if behind else " (every partition caught up)"),
             ["partition", "committed", "end", "lag"],
             (

@@ -75,6 +75,38 @@ def publish(
 ConsumedRecord = IngressRecord
 
 
+# Answers of a broker whose new topics are still electing leaders: gone within a second.
+_SETTLING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
+
+
+def worth_retrying(failure: KafkaException) -> bool:
+    """A failure that goes away by itself (a new topic's leader not elected yet)."""
+    error: KafkaError = failure.args[0]
+    return bool(error.retriable()) or error.code() in _SETTLING
+
+
+def _offsets_for_times(
+    consumer: Consumer, at_time: list[TopicPartition], deadline: float
+) -> list[TopicPartition]:
+    """Offsets by time, retried while a new topic's partitions still have no leader."""
+    while True:
+        try:
+            found: list[TopicPartition] = consumer.offsets_for_times(
+                at_time, timeout=max(deadline - time.monotonic(), 1.0)
+            )
+            return found
+        except KafkaException as failure:
+            if not worth_retrying(failure) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def read_topic(
     settings: KafkaSettings,
     topic: str,
@@ -122,7 +154,7 @@ def read_topic(
         if since_ms is not None:
             at_time = [TopicPartition(topic, p, since_ms) for p in metadata.partitions]
             # OFFSET_END: nothing written since then in that partition, nothing to read.
-            found_at = consumer.offsets_for_times(at_time, timeout=timeout)
+            found_at = _offsets_for_times(consumer, at_time, deadline)
             starts = [tp for tp in found_at if tp.offset != OFFSET_END]
         consumer.assign(starts)
         while time.monotonic() < deadline:

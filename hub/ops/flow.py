@@ -11,6 +11,7 @@ event's payload.
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -18,8 +19,8 @@ from typing import Any
 
 import orjson
 from confluent_kafka import (
+    Consumer,
     ConsumerGroupState,
-    ConsumerGroupTopicPartitions,
     IsolationLevel,
     KafkaException,
     TopicPartition,
@@ -27,7 +28,8 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
 from hub.kafka.admin import admin_client
-from hub.kafka.io import KafkaUnreachableError, read_topic
+from hub.kafka.clients import LOG
+from hub.kafka.io import KafkaUnreachableError, read_topic, worth_retrying
 from hub.kafka.service import GROUP_ID, INGRESS_TOPICS
 from hub.kafka.topology import AUDIT
 from hub.settings import KafkaSettings
@@ -52,6 +54,7 @@ _STATE_NAMES = {
     ConsumerGroupState.UNKNOWN: "Unknown",
 }
 _ADMIN_TIMEOUT = 15.0
+_OFFSET_ATTEMPTS = 4
 # confluent-kafka's OffsetSpec factories carry no type hints.
 _END = OffsetSpec.latest()  # type: ignore[no-untyped-call]
 _START = OffsetSpec.earliest()  # type: ignore[no-untyped-call]
@@ -145,21 +148,17 @@ def flow_summary(
     since = now - minutes * MINUTE_MS
     audits = (orjson.loads(r.value) for r in read_topic(settings, AUDIT, since_ms=since) if r.value)
     summary = {"windowMinutes": minutes, **count_flow(audits, since_ms=since, now_ms=now)}
-    lag = consumer_lag(settings)
+    try:
+        lag, lag_problem = consumer_lag(settings), {}
+    except KafkaUnreachableError as failure:  # the counts are still worth showing
+        lag, lag_problem = [], {"lagProblem": str(failure)}
     return {
         **summary,
         "lag": lag,
         "totalLag": sum(p["lag"] for p in lag),
+        **lag_problem,
         **hub_instances(settings),
     }
-
-
-def _result(future: Any, settings: KafkaSettings) -> Any:
-    """An admin future's result; a broker that does not answer is a one-line error."""
-    try:
-        return future.result(_ADMIN_TIMEOUT)
-    except KafkaException as failure:
-        raise KafkaUnreachableError(settings.bootstrap, failure.args[0].str()) from failure
 
 
 def _ingress_partitions(admin: AdminClient, settings: KafkaSettings) -> list[TopicPartition]:
@@ -175,12 +174,49 @@ def _ingress_partitions(admin: AdminClient, settings: KafkaSettings) -> list[Top
 def _offsets(
     admin: AdminClient, settings: KafkaSettings, partitions: list[TopicPartition], spec: OffsetSpec
 ) -> dict[tuple[str, int], int]:
-    futures = admin.list_offsets(
-        {tp: spec for tp in partitions},
-        isolation_level=IsolationLevel.READ_COMMITTED,
-        request_timeout=_ADMIN_TIMEOUT,
+    """Each partition's offset; retried while a new topic's leaders are being elected."""
+    for attempt in range(_OFFSET_ATTEMPTS):
+        futures = admin.list_offsets(
+            {tp: spec for tp in partitions},
+            isolation_level=IsolationLevel.READ_COMMITTED,
+            request_timeout=_ADMIN_TIMEOUT,
+        )
+        # Every future must resolve before the admin client may go: librdkafka writes
+        # into the others after the first error otherwise (a segfault, TRAPS.md).
+        concurrent.futures.wait(futures.values(), _ADMIN_TIMEOUT)
+        try:
+            return {(tp.topic, tp.partition): f.result(0).offset for tp, f in futures.items()}
+        except KafkaException as failure:
+            if not worth_retrying(failure) or attempt == _OFFSET_ATTEMPTS - 1:
+                raise KafkaUnreachableError(settings.bootstrap, failure.args[0].str()) from failure
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def _committed(
+    settings: KafkaSettings, partitions: list[TopicPartition]
+) -> dict[tuple[str, int], int]:
+    """The hub group's committed offsets, asked by a consumer of the group that never joins it.
+
+    Not AdminClient.list_consumer_group_offsets: librdkafka 2.x crashes (SIGSEGV in
+    rd_kafka_cgrp_op) when that answer carries a coordinator error, as it does while a
+    new broker's coordinator loads (seen here under gdb).
+    """
+    consumer = Consumer(
+        {
+            **settings.librdkafka_options(),
+            "group.id": GROUP_ID,
+            "enable.auto.commit": False,
+            "logger": LOG,
+        }
     )
-    return {(tp.topic, tp.partition): _result(f, settings).offset for tp, f in futures.items()}
+    try:
+        found = consumer.committed(partitions, timeout=_ADMIN_TIMEOUT)
+    except KafkaException as failure:
+        raise KafkaUnreachableError(settings.bootstrap, failure.args[0].str()) from failure
+    finally:
+        consumer.close()
+    return {(tp.topic, tp.partition): tp.offset for tp in found}
 
 
 def consumer_lag(settings: KafkaSettings) -> list[dict[str, Any]]:
@@ -194,11 +230,7 @@ def consumer_lag(settings: KafkaSettings) -> list[dict[str, Any]]:
     """
     admin = admin_client(settings)
     partitions = _ingress_partitions(admin, settings)
-    request = ConsumerGroupTopicPartitions(GROUP_ID, partitions)
-    [future] = admin.list_consumer_group_offsets([request], request_timeout=_ADMIN_TIMEOUT).values()
-    committed = {
-        (tp.topic, tp.partition): tp.offset for tp in _result(future, settings).topic_partitions
-    }
+    committed = _committed(settings, partitions)
     ends = _offsets(admin, settings, partitions, _END)
     starts = _offsets(admin, settings, partitions, _START)
     rows = []
@@ -225,7 +257,9 @@ def hub_instances(settings: KafkaSettings) -> dict[str, Any]:
     admin = admin_client(settings)
     [future] = admin.describe_consumer_groups([GROUP_ID], request_timeout=_ADMIN_TIMEOUT).values()
     try:
-        group = future.result(_ADMIN_TIMEOUT)
+        # librdkafka ends the request itself after _ADMIN_TIMEOUT: wait a little longer, so
+        # the admin client is never dropped with the request still open (TRAPS.md).
+        group = future.result(_ADMIN_TIMEOUT + 5)
     except KafkaException as failure:
         # A new broker's group coordinator may still be loading: the counts are still
         # worth showing, so the instances are reported unknown rather than failing it all.

@@ -62,7 +62,12 @@ def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Consol
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "hub", "console", "--port", str(port)],
-            env={**os.environ, **env, "HUB_CONSOLE_USERS": str(users_file)},
+            env={
+                **os.environ,
+                **env,
+                "HUB_CONSOLE_USERS": str(users_file),
+                "PYTHONFAULTHANDLER": "1",
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -75,6 +80,8 @@ def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Consol
             time.sleep(0.2)
         yield Console(url, users_file)
     finally:
+        if process.poll() is not None:
+            print(f"hub console had exited with code {process.returncode}", file=sys.stderr)
         process.terminate()
         try:
             process.wait(15)
@@ -82,5 +89,7 @@ def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Consol
             process.kill()
             process.wait(10)
         output = log_path.read_text()
-        if "Traceback" in output:  # shown with the failing test's captured output
+        if (
+            "Traceback" in output or "Fatal Python error" in output
+        ):  # shown with the failing test's captured output
             print(f"hub console's log ({log_path}):\n{output[-6000:]}", file=sys.stderr)
