@@ -63,9 +63,11 @@ def delivery_states(receipts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
             }
             continue
         event["status"] = status.value
-        for field in ("reason", "actionBy", "message"):
+        for field in ("reason", "actionBy", "message"):  # a later answer replaces an earlier one
             if field in receipt:
                 event[field] = receipt[field]
+            else:
+                event.pop(field, None)
         for recipient in receipt.get("recipients", ()):
             event["recipients"].setdefault(recipient, {"state": AWAITING})
     return list(events.values())

@@ -67,8 +67,11 @@ def trace_case(settings: KafkaSettings, case_id: str) -> list[dict[str, Any]]:
         events.append(
             {
                 "eventId": audit.get("eventId"),
-                "type": (audit.get("type") or "?").removeprefix("no.justice."),
-                "from": (audit.get("source") or "?").rsplit(":", 1)[-1],
+                # An operator's action (lock, close, reveal) has no type or source of its own.
+                "type": (audit.get("type") or audit.get("operatorAction") or "?").removeprefix(
+                    "no.justice."
+                ),
+                "from": (audit.get("source") or audit.get("operator") or "?").rsplit(":", 1)[-1],
                 "action": audit["action"],
                 "reason": audit.get("reason"),
                 "ingress": audit["ingress"],

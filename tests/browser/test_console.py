@@ -105,6 +105,7 @@ def test_a_viewer_sees_the_flow_fill_while_the_demo_runs_and_nothing_more(
             f"() => Number(document.querySelector('#total-in').textContent) > {before + 5}",
             timeout=90_000,
         )
+        _screenshot(page, "flow", tmp_path)  # while the demo's hub instance runs
     finally:
         output, errors = demo.communicate(timeout=240)
     assert demo.returncode == 0, errors[-3000:]
@@ -113,7 +114,6 @@ def test_a_viewer_sees_the_flow_fill_while_the_demo_runs_and_nothing_more(
     assert int(page.locator("#total-delivered").inner_text()) > 0
     assert_accessible(page, "flow")
     assert not IDENTITY_NUMBER.search(page.content()), "an identity number on the flow page"
-    _screenshot(page, "flow", tmp_path)
     for path in ("/work", "/work/dlq/0/0", "/case", "/audit"):
         response = page.goto(path)
         assert response is not None and response.status == 403, path
