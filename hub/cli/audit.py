@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -11,6 +12,8 @@ from rich.console import Console
 from hub.catalogue.catalogue import default_schemas_dir, load_catalogue
 from hub.cli.output import emit, error_console, json_option, table
 from hub.ops.audit import verify_audit
+from hub.ops.shift_log import operator_actions
+from hub.ops.times import utc_text
 from hub.pipeline.route import default_routes_path, load_routes
 from hub.settings import KafkaSettings
 
@@ -44,6 +47,7 @@ def verify(as_json: bool) -> None:
         "rejected": report.rejected,
         "deduplicated": report.deduplicated,
         "parked": report.parked,
+        "operator_actions": report.operator_actions,
         "deliveries_checked": report.deliveries_checked,
         "problems": [asdict(p) for p in report.problems],
     }
@@ -56,7 +60,7 @@ def verify(as_json: bool) -> None:
         out.print(
             f"  {data['ingress_records']} ingress records: {data['accepted']} accepted, "
             f"{data['rejected']} rejected, {data['deduplicated']} deduplicated, "
-            f"{data['parked']} still parked"
+            f"{data['parked']} still parked; {data['operator_actions']} operators' actions"
         )
         out.print(f"  {data['deliveries_checked']} deliveries and dead letters found where named")
         if data["problems"]:
@@ -68,3 +72,32 @@ def verify(as_json: bool) -> None:
     emit(data, as_json, render)
     if not report.ok:
         raise SystemExit(1)
+
+
+@audit.command()
+@click.option("--hours", default=24.0, show_default=True, help="How far back to look.")
+@json_option
+def actions(hours: float, as_json: bool) -> None:
+    """What operators did: locks, closes, reveals and re-drives, with the hub's decisions."""
+    since_ms = int((time.time() - hours * 3600) * 1000)
+    found = operator_actions(KafkaSettings.from_env(), since_ms=since_ms)
+    data = {"sinceMs": since_ms, "count": len(found), "actions": found}
+
+    def render(out: Console, data: dict[str, Any]) -> None:
+        rows = [
+            (
+                utc_text(a["atMs"]),
+                a["operator"],
+                a["action"],
+                a["target"],
+                a["caseId"] or "",
+                a.get("field") or a.get("decision") or "",
+            )
+            for a in data["actions"]
+        ]
+        columns = ["time (UTC)", "operator", "action", "dead letter", "case", "field / decision"]
+        out.print(
+            table(f"{data['count']} operators' actions in the last {hours:g} h", columns, rows)
+        )
+
+    emit(data, as_json, render)

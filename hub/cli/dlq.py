@@ -6,7 +6,6 @@ every action goes to `hub.redrive`, where the hub audits it with the operator's 
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from hub.cli.output import emit, fail, json_option, table
 from hub.kafka.io import publish
 from hub.kafka.topology import AGENCIES
 from hub.ops.dlq import redrive_record
+from hub.ops.times import utc_text
 from hub.ops.worklist import (
     OperatorAction,
     WorkItem,
@@ -36,7 +36,7 @@ from hub.signing import HUB_ORG, load_signer
 
 
 def _when(timestamp_ms: int) -> str:
-    return dt.datetime.fromtimestamp(timestamp_ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return utc_text(timestamp_ms)
 
 
 def _now_ms() -> int:

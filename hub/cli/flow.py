@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ from rich.console import Console
 
 from hub.cli.output import emit, json_option, table
 from hub.ops.flow import flow_summary
+from hub.ops.times import utc_text
 from hub.settings import KafkaSettings
 
 _SHOWN = ("in", "delivered", "rejected", "parked", "duplicates", "other")
@@ -28,7 +28,7 @@ def flow_command(minutes: int, as_json: bool) -> None:
 
 
 def render_flow(out: Console, data: dict[str, Any]) -> None:
-    since = dt.datetime.fromtimestamp(data["sinceMs"] / 1000, dt.UTC).strftime("%H:%M:%S UTC")
+    since = utc_text(data["sinceMs"], "%H:%M:%S UTC")
     heading = f"last {data['windowMinutes']} min (since {since})"
     out.print(
         table(

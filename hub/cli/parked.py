@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ from rich.console import Console
 
 from hub.cli.output import emit, json_option, table
 from hub.ops.parked import parked_events
+from hub.ops.times import utc_text
 from hub.settings import KafkaSettings
 
 
@@ -24,7 +24,7 @@ def parked_command(as_json: bool) -> None:
 def _clock(ms: int | None) -> str:
     if ms is None:
         return ""
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%H:%M:%S UTC")
+    return utc_text(ms, "%H:%M:%S UTC")
 
 
 def render_parked(out: Console, data: dict[str, Any]) -> None:

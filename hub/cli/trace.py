@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
 from rich.console import Console
 
 from hub.cli.output import emit, fail, json_option, table
+from hub.ops.times import utc_text
 from hub.ops.trace import trace_case
 from hub.settings import KafkaSettings
 
@@ -16,7 +16,7 @@ from hub.settings import KafkaSettings
 def _clock(ms: int | None) -> str:
     if ms is None:
         return "?"
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%H:%M:%S.%f")[:-3]
+    return utc_text(ms, "%H:%M:%S.%f")[:-3]
 
 
 @click.command()

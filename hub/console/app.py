@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from hub.console.pages import audit, case, flow, sign_in, work
 from hub.console.users import load_users
 from hub.console.web import SignInRequiredError, render
 from hub.kafka.io import KafkaUnreachableError
+from hub.ops.times import utc_text
 from hub.pipeline.route import default_routes_path, load_routes
 
 _HERE = Path(__file__).parent
@@ -76,7 +76,7 @@ async def _kafka_unreachable(request: Request, error: Exception) -> Response:
 def _utc(milliseconds: int | None) -> str:
     if milliseconds is None:
         return "-"
-    return dt.datetime.fromtimestamp(milliseconds / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return utc_text(milliseconds)
 
 
 def create_app(config: ConsoleConfig, catalogue: Catalogue | None = None) -> Starlette:

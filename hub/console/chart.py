@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from hub.ops.times import utc_text
 
 SERIES = ("in", "delivered", "rejected")
 _WIDTH, _HEIGHT, _BASE = 720, 180, 160
 
 
 def minute_label(minute_ms: int) -> str:
-    return dt.datetime.fromtimestamp(minute_ms / 1000, dt.UTC).strftime("%H:%M")
+    return utc_text(minute_ms, "%H:%M")
 
 
 def bars(per_minute: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -150,6 +150,10 @@ _TEXTS: Mapping[str, tuple[str, str]] = {  # key: (nb, en)
     "accepted": ("Godtatt", "Accepted"),
     "problems": ("Problemer", "Problems"),
     "check": ("Kontroll", "Check"),
+    "operator_actions": (
+        "Operatørenes handlinger siste {n} timer",
+        "Operators' actions in the last {n} hours",
+    ),
     "done": ("Utført", "Done"),
     "error": ("Feil", "Error"),
 }

@@ -13,7 +13,6 @@ or a re-drive ends it earlier.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ from hub.kafka.io import ConsumedRecord, read_topic
 from hub.kafka.topology import AUDIT, DLQ, REDRIVE
 from hub.ops.dlq import DeadLetter, dead_letters, find_dead_letter
 from hub.ops.operator_actions import OperatorAction, operator_action_record
+from hub.ops.times import utc_text
 from hub.pipeline.audit import digest
 from hub.pipeline.operator import is_operator_action, operator_action
 from hub.pipeline.outcomes import Rejection
@@ -78,7 +78,7 @@ DONE = frozenset(WorkState) - NOT_DONE
 
 def utc_clock(at_ms: int) -> str:
     """`HH:MM UTC`: how a night shift tells times apart."""
-    return dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC).strftime("%H:%M UTC")
+    return utc_text(at_ms, "%H:%M UTC")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -164,6 +164,15 @@ def _audit_records(kafka: KafkaSettings, case_id: str, count: int) -> list[dict[
     return [orjson.loads(r.value or b"{}") for r in records]
 
 
+def _reload_until(page: Page, shown: Callable[[], bool], seconds: int = 30) -> None:
+    """Reload until the page shows what the hub has decided meanwhile (it reads Kafka anew)."""
+    for _ in range(seconds):
+        if shown():
+            return
+        page.wait_for_timeout(1000)
+        page.reload()
+
+
 def _lock_while_another_operator_looks_on(
     new_page: PageOpener, console: Console, page: Page, case_id: str
 ) -> None:
@@ -190,11 +199,7 @@ def _correct_and_redrive(page: Page) -> None:
     editor.fill(draft.replace('"chargeKind": "NOT_A_KIND"', '"chargeKind": "CHARGE"'))
     page.get_by_role("button", name="Correct and re-drive").click()
     expect(page.locator("#state")).to_have_text(re.compile("REDRIVEN|DELIVERED"))
-    for _ in range(30):
-        if page.locator("#state").inner_text() == "DELIVERED":
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    _reload_until(page, lambda: page.locator("#state").inner_text() == "DELIVERED")
     expect(page.locator("#state")).to_have_text("DELIVERED")
     expect(page.locator("#outcome")).to_contain_text("courts")
 
@@ -265,6 +270,10 @@ def test_an_auditor_reveals_one_masked_field_and_the_reveal_is_audited(
         page.goto("/audit")
         page.get_by_role("button", name="Verify now").click()
         expect(page.locator("#verdict")).to_be_visible(timeout=120_000)
+        # The shift log, from the audit chain: the reveal, by whom, on which field.
+        revealed = page.locator("#actions tbody tr", has_text=pointer)
+        _reload_until(page, lambda: revealed.count() == 1)
+        expect(revealed).to_contain_text("aud.auditor")
         assert_accessible(page, "audit")
         _screenshot(page, "audit", tmp_path)
         audit = _audit_records(topics, case_id, 2)

@@ -88,6 +88,18 @@ def test_a_locked_letter_is_refused_to_others_then_closed_with_an_audited_note(
     ]
     assert operator_records[1]["noteDigest"] == hashlib.sha256(note.encode()).hexdigest()
     assert all(b"Nordmann" not in (r.value or b"") for r in audits)
+
+    # The auditor's shift log, from the audit chain: both actions, the note as its digest.
+    env = {"HUB_KAFKA_BOOTSTRAP": topics.bootstrap}
+    shift = run_hub("audit", "actions", "--hours", "1", "--json", env=env)
+    assert shift.returncode == 0, shift.stderr
+    mine = [a for a in json.loads(shift.stdout)["actions"] if a["target"] == f"hub.dlq/{position}"]
+    assert [(a["action"], a["operator"]) for a in mine] == [
+        ("LOCK", "op-night-1"),
+        ("CLOSE", "op-night-1"),
+    ]
+    assert mine[1]["noteDigest"] == operator_records[1]["noteDigest"]
+    assert "Nordmann" not in shift.stdout
     assert _verified(topics, case_id) == 2
 
 

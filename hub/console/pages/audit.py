@@ -13,6 +13,9 @@ from starlette.routing import Route
 from hub.console.access import Permission
 from hub.console.web import checked_form, render, require
 from hub.ops.audit import AuditReport, verify_audit
+from hub.ops.shift_log import operator_actions
+
+SHIFT_LOG_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +26,19 @@ class AuditRun:
 
 
 async def show_audit(request: Request) -> Response:
+    """The latest verification, and what operators did in the last 24 hours (the shift log)."""
     require(request, Permission.VERIFY_AUDIT)
-    return render(request, "audit.html", last_audit=request.app.state.last_audit)
+    since_ms = int((time.time() - SHIFT_LOG_HOURS * 3600) * 1000)
+    actions = await run_in_threadpool(
+        operator_actions, request.app.state.config.kafka, since_ms=since_ms
+    )
+    return render(
+        request,
+        "audit.html",
+        last_audit=request.app.state.last_audit,
+        actions=actions,
+        hours=SHIFT_LOG_HOURS,
+    )
 
 
 async def verify(request: Request) -> Response:
