@@ -9,6 +9,7 @@ import click
 from hub.cli.output import console as stdout_console
 from hub.cli.output import fail
 from hub.console.config import ConsoleConfig
+from hub.console.single_sign_on import GroupRolesError
 from hub.console.users import Role, User, UsersFileError, hash_password, save_user
 
 
@@ -29,10 +30,10 @@ def console(ctx: click.Context, host: str, port: int) -> None:
 
     from hub.console.app import create_app  # noqa: PLC0415
 
-    config = ConsoleConfig.from_env()
     try:
+        config = ConsoleConfig.from_env()
         app = create_app(config)
-    except UsersFileError as error:
+    except (UsersFileError, GroupRolesError) as error:
         fail(str(error))
     out = stdout_console()
     out.print(f"console on http://{host}:{port}/ (users: {config.users_file}; Ctrl-C stops it)")
@@ -49,12 +50,12 @@ def console(ctx: click.Context, host: str, port: int) -> None:
 )
 def add_user(user_id: str, role: str, password_stdin: bool) -> None:
     """Add USER_ID (or change their role and password) in the console's users file."""
-    config = ConsoleConfig.from_env()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
+        config = ConsoleConfig.from_env()
         save_user(config.users_file, User(user_id, Role(role), hash_password(password)))
     except (ValueError, UsersFileError) as error:
         fail(str(error))

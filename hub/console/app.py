@@ -110,7 +110,9 @@ def create_app(config: ConsoleConfig, catalogue: Catalogue | None = None) -> Sta
     )
     state: Any = app.state
     state.config = config
-    state.users = load_users(config.users_file)
+    # Behind a single sign-on proxy, local users are optional (a break-glass account).
+    sso_only = config.trusted_proxy and not config.users_file.is_file()
+    state.users = {} if sso_only else load_users(config.users_file)
     state.catalogue = catalogue
     state.validators = SchemaValidators(catalogue)
     state.personal = personal_fields(catalogue)

@@ -8,6 +8,9 @@ HUB_CONSOLE_SECURE_COOKIES 1 when the console is served over HTTPS (behind a pro
 HUB_CONSOLE_SESSION_MINUTES how long a sign-in lasts (default 480, one shift)
 HUB_CONSOLE_TRACE_URL      a tracing backend's page for one trace, with `{traceId}`,
                            e.g. http://localhost:16686/trace/{traceId} (Jaeger)
+HUB_CONSOLE_TRUSTED_PROXY  1: users come signed in from an OpenID Connect proxy on
+                           this host (single_sign_on.py); the users file is optional
+HUB_CONSOLE_GROUP_ROLES    with it: `group=role,...`, the identity provider's groups
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.console.single_sign_on import GroupRolesError, group_roles
+from hub.console.users import Role
 from hub.settings import KafkaSettings, SigningSettings, config_home
 
 
@@ -30,11 +35,17 @@ class ConsoleConfig:
     trace_url: str | None
     kafka: KafkaSettings
     signing: SigningSettings
+    trusted_proxy: bool = False
+    group_roles: tuple[tuple[str, Role], ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsoleConfig:
         env = os.environ if env is None else env
         default_users = config_home(env) / "justice-hub" / "console-users.yaml"
+        trusted = env.get("HUB_CONSOLE_TRUSTED_PROXY", "0") == "1"
+        roles = group_roles(env.get("HUB_CONSOLE_GROUP_ROLES", ""))
+        if trusted and not roles:
+            raise GroupRolesError("HUB_CONSOLE_TRUSTED_PROXY=1 needs HUB_CONSOLE_GROUP_ROLES")
         return cls(
             users_file=Path(env.get("HUB_CONSOLE_USERS") or default_users),
             session_secret=env.get("HUB_CONSOLE_SECRET") or secrets.token_urlsafe(32),
@@ -43,4 +54,6 @@ class ConsoleConfig:
             trace_url=env.get("HUB_CONSOLE_TRACE_URL") or None,
             kafka=KafkaSettings.from_env(env),
             signing=SigningSettings.from_env(env),
+            trusted_proxy=trusted,
+            group_roles=roles,
         )

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from hub.console.access import Permission, allows
+from hub.console.single_sign_on import proxied_user
 from hub.console.texts import DEFAULT_LANGUAGE, LANGUAGES, text
 from hub.console.users import User
 
@@ -54,9 +55,18 @@ def language(request: Request) -> str:
     return "en" if accepted.startswith("en") else DEFAULT_LANGUAGE
 
 
+def proxied(request: Request) -> User | None:
+    """The user a trusted single sign-on proxy vouches for, if the console trusts one."""
+    config = request.app.state.config
+    if not config.trusted_proxy:
+        return None
+    host = request.client.host if request.client else None
+    return proxied_user(host, request.headers, config.group_roles)
+
+
 def current_user(request: Request) -> User | None:
     users: dict[str, User] = request.app.state.users
-    return users.get(request.session.get("user", ""))
+    return proxied(request) or users.get(request.session.get("user", ""))
 
 
 def require(request: Request, permission: Permission) -> Operator:

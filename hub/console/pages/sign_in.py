@@ -9,7 +9,9 @@ from starlette.routing import Route
 from hub.console.access import Permission, allows
 from hub.console.texts import LANGUAGES
 from hub.console.users import check_password
-from hub.console.web import checked_form, csrf_token, current_user, render
+from hub.console.web import checked_form, csrf_token, current_user, proxied, render
+
+PROXY_SIGN_OUT = "/oauth2/sign_out"
 
 
 def _local(target: str | None, fallback: str) -> str:
@@ -25,6 +27,8 @@ def _home(request: Request) -> str:
 
 
 async def show_sign_in(request: Request) -> Response:
+    if proxied(request) is not None:  # signed in by the single sign-on proxy already
+        return RedirectResponse(_home(request), status_code=303)
     return render(request, "sign_in.html", next=request.query_params.get("next", ""))
 
 
@@ -46,7 +50,9 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     await checked_form(request)
     request.session.clear()
-    return RedirectResponse("/sign-in", status_code=303)
+    # Behind oauth2-proxy, signing out is the proxy's: its own sign-out address.
+    target = PROXY_SIGN_OUT if proxied(request) is not None else "/sign-in"
+    return RedirectResponse(target, status_code=303)
 
 
 async def choose_language(request: Request) -> Response:
