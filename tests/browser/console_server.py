@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.console.users import Role, User, hash_password, save_user
+from tests.e2e.conftest import stopped
 
 # Synthetic operators of a night shift, and the auditor who reviews it the next morning.
 PASSWORD = "night-shift-synthetic-password"
@@ -82,12 +83,7 @@ def running_console(users_file: Path, env: Mapping[str, str]) -> Iterator[Consol
     finally:
         if process.poll() is not None:
             print(f"hub console had exited with code {process.returncode}", file=sys.stderr)
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stopped(process, 15)
         output = log_path.read_text()
         if (
             "Traceback" in output or "Fatal Python error" in output

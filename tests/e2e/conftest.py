@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,17 @@ def run_hub(
         timeout=timeout,
         check=False,
     )
+
+
+def stopped(process: subprocess.Popen[Any], seconds: float = 30) -> int:
+    """SIGTERM (a hub leaves its group at once), then SIGKILL if it has not stopped: its code."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        return process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait(seconds)
 
 
 @pytest.fixture(scope="session")

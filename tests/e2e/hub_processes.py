@@ -13,6 +13,7 @@ from pathlib import Path
 from hub.kafka.watchdog import STUCK_EXIT_CODE
 from hub.localbroker.process import free_port
 from hub.settings import KafkaSettings
+from tests.e2e.conftest import stopped
 from tests.e2e.test_hub_run import HubProcess, wait_for
 
 # Short enough for CI, long enough for a slow first group join on a busy machine.
@@ -38,13 +39,7 @@ def wait_ready(hub: HubProcess, deadline: float = 90) -> None:
 
 def stop(hub: HubProcess) -> int:
     """SIGTERM (it leaves the group at once), then kill if it does not stop in 30 s."""
-    if hub.process.poll() is None:
-        hub.process.terminate()
-    try:
-        return hub.process.wait(30)
-    except subprocess.TimeoutExpired:
-        hub.process.kill()
-        return hub.process.wait(30)
+    return stopped(hub.process)
 
 
 @contextlib.contextmanager

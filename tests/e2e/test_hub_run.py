@@ -22,7 +22,7 @@ from hub.kafka.topology import topology
 from hub.localbroker.process import free_port
 from hub.settings import KafkaSettings
 from tests.conftest import REPOSITORY
-from tests.e2e.conftest import run_hub
+from tests.e2e.conftest import run_hub, stopped
 from tests.events import case_registered, new_case_id
 from tests.kafka_io import collect, send
 
@@ -85,13 +85,7 @@ def hub_run(topics: KafkaSettings, tmp_path: Path) -> Iterator[HubProcess]:
     try:
         yield HubProcess(process, port, log)
     finally:
-        if process.poll() is None:  # let it leave the group, so the next member need not wait
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(30)
+        stopped(process)  # it leaves the group, so the next member need not wait
 
 
 def test_hub_run_is_live_at_once_ready_with_its_partitions_and_delivers(
