@@ -120,7 +120,7 @@ async def _show_entry(
         status_code,
         item=item.summary(),
         payload=_payload(request, item, reveal),
-        mine=item.lock is not None and item.lock.operator == operator.user.id,
+        mine=_holds(item, operator),
         may_act=operator.may(Permission.ACT),
         may_reveal=operator.may(Permission.REVEAL),
         problem=problem,
@@ -137,13 +137,19 @@ def _back(request: Request, done: str) -> Response:
     return RedirectResponse(f"/work/dlq/{_position(request)}?done={done}", status_code=303)
 
 
+def _refusal(item: WorkItem, operator: Operator, *, locking: bool = False) -> str | None:
+    """Why `operator` may not act on `item`: someone else holds it, it is done, or (for
+    anything but taking the lock) they have not locked it first."""
+    problem = lock_problem(item, operator.user.id, _now_ms())
+    if problem is None and not locking and not _holds(item, operator):
+        problem = text("lock_first", operator.language)
+    return problem
+
+
 async def _act(request: Request, action: OperatorAction, note: str | None = None) -> Response:
     operator = require(request, Permission.ACT)
     item = await _item(request)
-    problem = lock_problem(item, operator.user.id, _now_ms())
-    if problem is None and action is not OperatorAction.LOCK and not _holds(item, operator):
-        problem = text("lock_first", operator.language)
-    if problem is not None:
+    if (problem := _refusal(item, operator, locking=action is OperatorAction.LOCK)) is not None:
         return await _show_entry(request, operator, problem=problem, status_code=409)
     record = operator_action_record(item.letter, action, operator.user.id, note=note)
     await run_in_threadpool(publish, request.app.state.config.kafka, [record])
@@ -205,9 +211,7 @@ async def redrive(request: Request) -> Response:
     form = await checked_form(request)
     operator = require(request, Permission.ACT)
     item = await _item(request)
-    problem = lock_problem(item, operator.user.id, _now_ms())
-    if problem is None and not _holds(item, operator):
-        problem = text("lock_first", operator.language)
+    problem = _refusal(item, operator)
     draft = str(form["payload"]) if "payload" in form else None
     fixed, signer = None, None
     try:
