@@ -30,6 +30,8 @@ T = TypeVar("T")
 # Long enough to look at a parked event before its wait runs out.
 PARK_TIMEOUT_MS = 120_000
 
+WHOLE_SESSION_MINUTES = 180
+
 
 def wait_until(
     probe: Callable[[], T], done: Callable[[T], bool], what: str, timeout: float = 60
@@ -109,7 +111,9 @@ def test_the_running_hub_is_ready_and_holds_every_ingress_partition(
 def test_flow_counts_each_outcome_under_its_agency_and_type(
     flow_hub: HubService, topics: KafkaSettings
 ) -> None:
-    before = flow_summary(topics, minutes=5)
+    # A window longer than the whole suite: no earlier test's events leave it between the
+    # two readings, so every count can only grow (with 5 minutes, the total shrank in CI).
+    before = flow_summary(topics, minutes=WHOLE_SESSION_MINUTES)
     case_id, orphan_case = new_case_id(), new_case_id()
     registered = case_registered(case_id)
     broken = {
@@ -138,7 +142,7 @@ def test_flow_counts_each_outcome_under_its_agency_and_type(
         }
 
     after = wait_until(
-        lambda: flow_summary(topics, minutes=5),
+        lambda: flow_summary(topics, minutes=WHOLE_SESSION_MINUTES),
         lambda s: grew(s).get(("courts", "judgment.final"), {}).get("parked", 0) >= 1,
         "the parked judgment counted",
     )
