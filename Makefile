@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint unit integration kafka clean chromium axe-core
+.PHONY: demo test lint unit integration kafka clean chromium axe-core kafka-jars
 
 # The browser tests drive Debian's Chromium (never a browser Playwright downloads:
 # TRAPS.md) and inject axe-core, pinned by tests/browser/package-lock.json.
@@ -25,8 +25,10 @@ demo: $(STAMP)
 	$(BIN)/hub demo
 
 ## test: lint, type check and the whole suite against a real Kafka broker
-test: $(STAMP) chromium axe-core lint
-	$(BIN)/pytest
+# Two pytest workers, a file at a time: each is a test session with its own broker
+# (most tests wait on Kafka, not the CPU), so the suite takes about half as long.
+test: $(STAMP) chromium axe-core kafka-jars lint
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -61,6 +63,12 @@ axe-core: $(AXE_STAMP)
 $(AXE_STAMP): $(BROWSER)/package-lock.json $(BROWSER)/package.json
 	npm ci --prefix $(BROWSER) --no-audit --no-fund --loglevel=error
 	touch $(AXE_STAMP)
+
+## kafka-jars: Apache Kafka's jars from Maven Central, once, before the workers share them
+kafka-jars: $(STAMP)
+	@$(BIN)/python -c "from hub.localbroker.jars import resolve_jars; \
+	from hub.settings import LocalBrokerSettings; \
+	print('Kafka jars in', resolve_jars(LocalBrokerSettings.from_env().cache_dir))"
 
 ## kafka: a local broker for development (hub broker down stops it)
 kafka: $(STAMP)
