@@ -19,6 +19,11 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config: pytest.Config) -> None:
     """The session's signing keys, made before collection (test modules build signed events)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist gives its workers COLUMNS=80: the CLI's tables would fold as on an
+        # 80-column terminal, where a plain run (no COLUMNS, output piped) has 160.
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
     root = Path(tempfile.mkdtemp(prefix="hub-test-keys-"))
     keys = make_session_keys(root)
     config.stash[_KEYS] = keys
