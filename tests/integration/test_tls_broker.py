@@ -169,7 +169,9 @@ def test_a_client_that_trusts_another_ca_is_refused(
 
     error = _first_client_error(login.librdkafka_options())
 
-    assert error is not None and error.code() == KafkaError._SSL
+    # librdkafka reports the failed handshake as _SSL or, on a busy machine, as _TRANSPORT
+    # (seen with two test workers); the reason is the same either way.
+    assert error is not None and error.code() in (KafkaError._SSL, KafkaError._TRANSPORT)
     assert "certificate verify failed" in error.str()
 
 
