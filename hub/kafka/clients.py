@@ -37,7 +37,7 @@ def transactional_producer(settings: KafkaSettings, transactional_id: str) -> Pr
             # A transaction begun right after a commit is refused (CONCURRENT_TRANSACTIONS)
             # until the broker has written the commit's markers, a few ms; librdkafka
             # retried after 100 ms: back-to-back transactions at 1,000 events/s waited
-            # 103 ms (p50) in send_offsets_to_transaction, with 2 ms 2 ms
+            # 103 ms (p50) in send_offsets_to_transaction; with 2 ms, 2 ms
             # (docs/BENCHMARKS.md). The backoff still doubles on each retry, up to 1 s.
             "retry.backoff.ms": 2,
             "logger": LOG,
