@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from hub.cli import main
 from hub.console.users import (
     Role,
     User,
@@ -53,3 +55,26 @@ def test_a_bad_users_file_names_what_is_wrong(tmp_path: Path, content: str, prob
 def test_a_missing_users_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(UsersFileError, match="hub console add-user"):
         load_users(tmp_path / "nobody.yaml")
+
+
+def test_hub_console_add_user_writes_a_hash_and_refuses_a_short_password(tmp_path: Path) -> None:
+    path = tmp_path / "users.yaml"
+    runner = CliRunner()
+    env = {"HUB_CONSOLE_USERS": str(path)}
+    added = runner.invoke(
+        main,
+        ["console", "add-user", "ola.operator", "--role", "operator", "--password-stdin"],
+        input="a long enough night-shift password\n",
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    assert load_users(path)["ola.operator"].role is Role.OPERATOR
+    short = runner.invoke(
+        main,
+        ["console", "add-user", "kari", "--role", "viewer", "--password-stdin"],
+        input="short\n",
+        env=env,
+    )
+    assert short.exit_code == 1
+    assert "12 characters" in short.output
+    assert "kari" not in load_users(path)
