@@ -6,6 +6,7 @@ COPY hub ./hub
 COPY connectors ./connectors
 COPY schemas ./schemas
 COPY contracts ./contracts
+COPY routes ./routes
 RUN pip install --no-cache-dir .
-ENV HUB_SCHEMAS_DIR=/app/schemas
+ENV HUB_SCHEMAS_DIR=/app/schemas HUB_ROUTES=/app/routes/routes.yaml HUB_CONTRACTS_DIR=/app/contracts
 ENTRYPOINT ["hub"]
