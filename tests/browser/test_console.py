@@ -229,6 +229,7 @@ def test_an_operator_locks_corrects_and_redrives_a_police_reject_until_it_is_del
         # Delivered: gone from the open work list, and courts got the corrected case.
         page.goto("/work?agency=police&reason=SCHEMA_INVALID")
         expect(page.locator("#rejects tbody tr", has_text=case_id)).to_have_count(0)
+        _assert_shows_no_personal_data(page, personal)
         assert_accessible(page, "work list")
         _screenshot(page, "work-list", tmp_path)
         delivered = collect(topics, "egress.courts", {case_id.encode()}, 1)
@@ -238,8 +239,9 @@ def test_an_operator_locks_corrects_and_redrives_a_police_reject_until_it_is_del
         _assert_shows_no_personal_data(page, personal)
         assert_accessible(page, "case")
         _screenshot(page, "case", tmp_path)
-        for path in ("/work/parked", "/work/alerts"):
+        for path in ("/work/parked", "/work/alerts", "/flow"):
             page.goto(path)
+            _assert_shows_no_personal_data(page, personal)
             assert_accessible(page, path)
         audit = _audit_records(topics, case_id, 3)
     locks = [a for a in audit if a.get("operatorAction") == "LOCK"]
