@@ -61,7 +61,7 @@ $(CHROMIUM):
 axe-core: $(AXE_STAMP)
 
 $(AXE_STAMP): $(BROWSER)/package-lock.json $(BROWSER)/package.json
-	npm ci --prefix $(BROWSER) --no-audit --no-fund --loglevel=error
+	npm ci --prefix $(BROWSER) --no-audit --no-fund --no-update-notifier --loglevel=error
 	touch $(AXE_STAMP)
 
 ## kafka-jars: Apache Kafka's jars from Maven Central, once, before the workers share them
