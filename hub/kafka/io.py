@@ -91,7 +91,7 @@ def worth_retrying(failure: KafkaException) -> bool:
     return bool(error.retriable()) or error.code() in _SETTLING
 
 
-def _offsets_for_times(
+def offsets_for_times(
     consumer: Consumer, at_time: list[TopicPartition], deadline: float
 ) -> list[TopicPartition]:
     """Offsets by time, retried while a new topic's partitions still have no leader."""
@@ -154,7 +154,7 @@ def read_topic(
         if since_ms is not None:
             at_time = [TopicPartition(topic, p, since_ms) for p in metadata.partitions]
             # OFFSET_END: nothing written since then in that partition, nothing to read.
-            found_at = _offsets_for_times(consumer, at_time, deadline)
+            found_at = offsets_for_times(consumer, at_time, deadline)
             starts = [tp for tp in found_at if tp.offset != OFFSET_END]
         consumer.assign(starts)
         while time.monotonic() < deadline:

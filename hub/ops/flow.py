@@ -32,6 +32,7 @@ from hub.kafka.clients import LOG
 from hub.kafka.io import KafkaUnreachableError, read_topic, worth_retrying
 from hub.kafka.service import GROUP_ID, INGRESS_TOPICS
 from hub.kafka.topology import AUDIT
+from hub.pipeline.ownership import agency_of as topic_owner
 from hub.settings import KafkaSettings
 
 MINUTE_MS = 60_000
@@ -66,8 +67,7 @@ def agency_of(audit: Mapping[str, Any]) -> str:
     source = audit.get("source")
     if isinstance(source, str) and source.startswith(_SOURCE_PREFIX):
         return source.removeprefix(_SOURCE_PREFIX)
-    topic = str(audit.get("ingress") or "").split("/")[0]
-    return topic.removeprefix("ingress.") if topic.startswith("ingress.") else "unknown"
+    return topic_owner(str(audit.get("ingress") or "").split("/")[0]) or "unknown"
 
 
 def type_of(audit: Mapping[str, Any]) -> str:

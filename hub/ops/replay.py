@@ -9,6 +9,7 @@ written (timestamp, then topic, partition and offset).
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -18,7 +19,7 @@ import orjson
 from confluent_kafka import OFFSET_END, Consumer, KafkaError, Message, TopicPartition
 
 from hub.kafka.clients import next_batch, reader
-from hub.kafka.io import ConsumedRecord, consumed, header_pairs
+from hub.kafka.io import ConsumedRecord, consumed, header_pairs, offsets_for_times
 from hub.kafka.topology import AGENCIES, ingress
 from hub.pipeline.records import OutgoingRecord
 from hub.settings import KafkaSettings
@@ -58,7 +59,8 @@ def _starts(consumer: Consumer, query: ReplayQuery) -> list[TopicPartition]:
         for topic in query.topics
         for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions
     ]
-    return [tp for tp in consumer.offsets_for_times(wanted, timeout=30) if tp.offset != OFFSET_END]
+    found = offsets_for_times(consumer, wanted, time.monotonic() + 30)
+    return [tp for tp in found if tp.offset != OFFSET_END]
 
 
 def replay(
